@@ -1,0 +1,155 @@
+/*
+ * arch/arch.h: the one interface between the portable kernel (core/, fs/, drivers/) and a port.
+ *
+ * Every function a port must provide is declared here, grouped by role, with its contract in
+ * the manner of NetBSD's section-9 pages: preconditions, what it must not do, what it returns.
+ * The portable code includes this header and nothing else from arch/. The build puts exactly
+ * one port's folder (arch/x86_64 or arch/aarch64) on the include path; the last line of this
+ * file pulls in that port's arch_inline.h, which supplies the bodies of the small hot-path
+ * functions declared `static inline` below. No #ifdef on an architecture name appears here or
+ * in portable code: the build picks the arch.
+ *
+ * Hooks marked [later] are declared now so the interface has its final shape; they are
+ * implemented by the issue that first needs them (memory, processes, signals). A missing hook
+ * fails the link; there are no weak defaults.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/boot_info.h"
+
+/* ---- Boot --------------------------------------------------------------------------------- */
+
+/* The port's entry code calls this once on the boot CPU, with the MMU set up as the port needs,
+ * a valid stack, .bss zeroed and interrupts masked. Defined in core/main.c. Never returns. */
+_Noreturn void kmain(const struct boot_info *bi);
+
+/* Name of the architecture as uname(2) reports it: "x86_64" or "aarch64". */
+extern const char arch_name[];
+
+/* ---- Console (polled; usable before interrupts and from panic) ---------------------------- */
+
+/* Write one byte to the boot console, waiting for room. Translates nothing ('\n' is sent as
+ * is; core adds '\r'). Callable with interrupts masked and from any CPU; the caller (core's
+ * console lock) serialises. */
+void arch_console_putc(char c);
+
+/* Return the next received byte, or -1 if none is waiting. Never blocks. */
+int arch_console_getc(void);
+
+/* ---- Power -------------------------------------------------------------------------------- */
+
+/* Power the machine off so that QEMU exits with `status` (0..127). x86_64: ACPI S5 for 0,
+ * isa-debug-exit otherwise (QEMU's rc is 2*status+1; the runner maps it back). aarch64: PSCI
+ * SYSTEM_OFF for 0, semihosting SYS_EXIT_EXTENDED otherwise. Never returns; if the device is
+ * absent it halts the CPU forever. */
+_Noreturn void arch_power_off(int status);
+
+/* Stop this CPU for good (interrupts masked, wait-for-interrupt loop). */
+_Noreturn void arch_halt(void);
+
+/* ---- CPU and interrupt state (inline: bodies in arch_inline.h) ------------------------------ */
+
+/* Mask interrupts on this CPU and return the previous state for arch_irq_restore. */
+static inline unsigned long arch_irq_save(void);
+/* Restore the state returned by arch_irq_save (re-enables only if it was enabled). */
+static inline void arch_irq_restore(unsigned long state);
+static inline void arch_irq_enable(void);
+static inline void arch_irq_disable(void);
+static inline bool arch_irq_enabled(void);
+
+/* Index of the running CPU, 0..ncpus-1 (0 on the boot CPU). Stable while interrupts are off. */
+static inline unsigned arch_cpu_id(void);
+
+/* A free-running cycle/tick counter (TSC; CNTVCT_EL0). Monotonic on one CPU, not calibrated:
+ * use core's clock for time. */
+static inline uint64_t arch_cycle_count(void);
+
+/* Hint to the CPU that we are spinning (pause; yield). */
+static inline void arch_cpu_relax(void);
+
+/* Wait for an interrupt (hlt; wfi). Returns after the next interrupt or event. */
+static inline void arch_wait_for_interrupt(void);
+
+/* Frame pointer of the caller's frame. Frames on both ports are laid out as
+ * { previous frame pointer, return address }, so core walks them portably. */
+static inline uintptr_t arch_frame_pointer(void);
+
+/* ---- Traps [foundation: panics only; later: the whole trap path] ---------------------------- */
+
+/* The per-port register snapshot saved on exception entry. Opaque to core; read by role. */
+struct trapframe;
+
+uintptr_t arch_tf_pc(const struct trapframe *tf);
+uintptr_t arch_tf_sp(const struct trapframe *tf);
+uintptr_t arch_tf_fp(const struct trapframe *tf);
+
+/* Print every register of the trapframe through kprintf (used by panic). */
+void arch_tf_dump(const struct trapframe *tf);
+
+/* Install this CPU's exception vectors. Called once per CPU early in boot. */
+void arch_traps_init(void);
+
+/* ---- Declared for what comes next -----------------------------------------------------------
+ * Prototypes with their contracts, so the interface has its final shape. Each is implemented
+ * (and moves up into its own group) with the issue that first needs it; until then calling one
+ * fails the link, which is the point: there are no weak stubs.
+ * -------------------------------------------------------------------------------------------- */
+
+/* MMU [memory issue]. Page-table formats and walks stay in the port; what is mapped where is
+ * core policy. prot is a mask of MMU_* bits. Ranges are page-aligned. */
+enum { MMU_READ = 1, MMU_WRITE = 2, MMU_EXEC = 4, MMU_USER = 8, MMU_DEVICE = 16 };
+struct arch_aspace;
+/* New address space: empty user half, kernel half shared with every other. NULL when out of
+ * memory. */
+struct arch_aspace *arch_aspace_create(void);
+/* Free the page-table pages (not the frames they map). Must not be active on any CPU. */
+void arch_aspace_destroy(struct arch_aspace *as);
+/* Make `as` this CPU's user address space. Interrupts off or preemption disabled. */
+void arch_aspace_activate(struct arch_aspace *as);
+/* Map [va, va+len) to [pa, pa+len). 0, -ENOMEM (no table page), -EEXIST (already mapped). */
+int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, unsigned prot);
+/* Unmap; pages that were not mapped are skipped. Flushes the TLB for the range. */
+int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
+/* Change protection of mapped pages; -ENOENT if a page in the range is not mapped. */
+int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
+/* Translate one address: 0 and *pa, *prot filled, or -ENOENT. */
+int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/* Context switch [processes issue]. Saves the callee-saved registers on the current stack,
+ * stores the stack pointer in *old_sp and resumes the thread whose saved stack pointer is
+ * new_sp. The scheduler lock is held across it and released by the resumed thread: the one
+ * lock allowed to cross a switch (documented in core/sched.c). */
+void arch_context_switch(uintptr_t *old_sp, uintptr_t new_sp);
+/* Prepare a new kernel thread's stack so that the first switch to it calls entry(arg).
+ * Returns the stack pointer to pass as new_sp. */
+uintptr_t arch_thread_stack_init(void *stack_top, void (*entry)(void *), void *arg);
+
+/* User mode [processes issue]. Enter user mode with the registers in tf; never returns. The
+ * caller holds no spinlock (asserted by core before the call). */
+_Noreturn void arch_enter_user(struct trapframe *tf);
+/* Fault-safe user copies: bytes copied, or -EFAULT if any byte is unmapped, not accessible
+ * from user mode, or a kernel address. Never faults the kernel. */
+long arch_copy_from_user(void *dst, uintptr_t usrc, size_t n);
+long arch_copy_to_user(uintptr_t udst, const void *src, size_t n);
+/* Copy a NUL-terminated string of at most n bytes: its length, -EFAULT or -ENAMETOOLONG. */
+long arch_strncpy_from_user(char *dst, uintptr_t usrc, size_t n);
+/* Trap frame by role [processes and signals issues]. */
+unsigned long arch_tf_syscall_nr(const struct trapframe *tf);
+unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i);
+void arch_tf_set_return(struct trapframe *tf, unsigned long value);
+void arch_tf_set_pc(struct trapframe *tf, uintptr_t pc);
+void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);
+
+/* Timer [time issue]. Frequency of the counter behind arch_cycle_count, calibrated by the port
+ * if the hardware does not state it; and a one-shot interrupt `ns` from now on this CPU. */
+uint64_t arch_counter_freq(void);
+void arch_timer_oneshot(uint64_t ns);
+
+#include "arch_inline.h"
+
+#endif

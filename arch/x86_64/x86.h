@@ -1,0 +1,119 @@
+/*
+ * arch/x86_64/x86.h: private to the x86_64 port. Constants, instruction wrappers and the
+ * functions the port's files share with one another.
+ *
+ * The constants are plain #defines so entry.S and trap_entry.S include this header too; the C
+ * part is hidden from the assembler. This is the only place (with arch_inline.h) where the
+ * port writes inline assembly; core never sees any of it.
+ */
+#ifndef ARCH_X86_64_X86_H
+#define ARCH_X86_64_X86_H
+
+#define KERNEL_BASE 0xffffffff80000000 /* core/layout.h KERNEL_IMAGE_BASE, usable from asm */
+
+/* GDT layout, shared by entry.S (which loads it) and cpu.c (which defines it). The slot at
+ * 0x18 stays null: SYSRET takes user SS = STAR.base + 8 and user CS = STAR.base + 16, so with
+ * base 0x18 the user data and code selectors must follow in that order (processes issue). */
+#define GDT_KERNEL_CODE 0x08
+#define GDT_KERNEL_DATA 0x10
+#define GDT_USER_DATA 0x20
+#define GDT_USER_CODE 0x28
+#define GDT_TSS 0x30 /* a 16-byte system descriptor: two slots */
+#define GDT_ENTRIES 8
+
+/* Control registers, EFER and page-table bits used by the boot trampoline. */
+#define CR0_PE (1 << 0)
+#define CR0_WP (1 << 16)
+#define CR0_PG 0x80000000
+#define CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+#define PTE_P 0x1
+#define PTE_W 0x2
+#define PTE_PS 0x80 /* 2 MiB page in a page directory */
+#define PAGE_SIZE 4096
+#define LARGE_PAGE_SIZE 0x200000
+
+/* Legacy I/O ports. */
+#define COM1_PORT 0x3f8
+#define COM1_IRQ 4
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
+#define ACPI_PM1A_CNT 0x604 /* where SeaBIOS puts PM1a_CNT on q35 and pc (REFERENCE 1.2) */
+#define ISA_DEBUG_EXIT 0xf4
+
+#ifndef __ASSEMBLER__
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+/* Writing CR3 also flushes every non-global TLB entry: the "memory" clobber keeps page-table
+ * stores before it. */
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+/* Shared between the port's files. */
+struct trapframe;
+_Noreturn void x86_boot(uint64_t start_info_phys);        /* boot.c, called by entry.S */
+void x86_trap(struct trapframe *tf);                     /* trap.c, called by trap_entry.S */
+void x86_console_init(void);                             /* console.c */
+void x86_cpu_init(uintptr_t df_stack_top);               /* cpu.c: TSS, task register */
+void x86_cpu_identify(char *buf, unsigned size);         /* cpu.c */
+unsigned x86_apic_id(void);                              /* cpu.c */
+
+/* entry.S: the boot page tables (see its comment) and the boot stack's guard page. */
+extern uint64_t boot_pml4[512];
+extern uint64_t boot_pd[2 * 512]; /* 2 MiB pages, physical 0-2 GiB */
+extern uint64_t boot_pt[512];
+extern char boot_stack_guard[4096];
+
+#endif /* !__ASSEMBLER__ */
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * core/console.h: the kernel console, over the port's polled UART (arch_console_putc).
+ * '\n' goes out as "\r\n". One console_write() call is atomic with respect to other CPUs.
+ */
+#ifndef CORE_CONSOLE_H
+#define CORE_CONSOLE_H
+
+void console_write(const char *s, unsigned len);
+
+/* From now on, write without taking the console lock: panic may interrupt a holder. */
+void console_enter_panic_mode(void);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * core/main.c: the boot order, written once for both ports.
+ *
+ * The port's entry code does the minimum (stack, early page tables, console, boot_info) and
+ * calls kmain(). From here on every step is portable and happens in this order on x86_64 and
+ * aarch64 alike; later issues add memory, interrupts, time, SMP, storage and init as new lines
+ * in this one function, so it stays the table of contents of the kernel.
+ */
+#include "arch/arch.h"
+#include "core/cmdline.h"
+#include "core/kprintf.h"
+#include "core/ktest.h"
+#include "core/version.h"
+
+static const struct boot_info *boot_info;
+
+const struct boot_info *kernel_boot_info(void)
+{
+	return boot_info;
+}
+
+static void print_banner(const struct boot_info *bi)
+{
+	kprintf("Janus %s (%s) %s on %s, %lu MiB RAM, %u CPU%s\n", JANUS_RELEASE, JANUS_COMMIT,
+		arch_name,
+		bi->cpu_model[0] ? bi->cpu_model : "unknown CPU",
+		(unsigned long)(bi->ram_installed >> 20), bi->ncpus, bi->ncpus == 1 ? "" : "s");
+	kprintf("command line: %s\n", bi->cmdline);
+}
+
+static void apply_log_level(const struct boot_info *bi)
+{
+	unsigned long level = cmdline_get_ulong(bi->cmdline, "loglevel", LOG_INFO);
+	klog_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
+}
+
+/* Run the in-kernel tests if the command line asks (ktest=all or ktest=a,b). */
+static void run_requested_tests(const struct boot_info *bi)
+{
+	char sel[256];
+	if (!cmdline_get(bi->cmdline, "ktest", sel, sizeof(sel)))
+		return;
+	int failed = ktest_run(sel);
+	arch_power_off(failed ? 1 : 0);
+}
+
+_Noreturn void kmain(const struct boot_info *bi)
+{
+	boot_info = bi;
+	apply_log_level(bi);
+	print_banner(bi);
+	run_requested_tests(bi);
+	kprintf("Nothing more to run yet (no init before the processes issue): powering off.\n");
+	arch_power_off(0);
+}

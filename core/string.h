@@ -1,0 +1,23 @@
+/*
+ * core/string.h: the C string and memory functions the kernel provides itself (core/string.c).
+ * Standard names and semantics, so code reads as usual and the compiler's own calls to memcpy
+ * and memset (struct copies) resolve. Host builds of core's pure logic use libc's instead.
+ */
+#ifndef CORE_STRING_H
+#define CORE_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+size_t strlcpy(char *dst, const char *src, size_t n);
+
+#endif
