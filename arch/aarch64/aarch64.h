@@ -1,0 +1,140 @@
+/*
+ * arch/aarch64/aarch64.h: private to the aarch64 port. System-register bit values shared by
+ * entry.S and C, small sysreg/MMIO helpers, and the prototypes the port's files call in each
+ * other. Portable code never includes this (it sees only arch/arch.h and arch_inline.h).
+ *
+ * Constants are written so the assembler can use them too: UL() adds the suffix only in C,
+ * and everything that is not a plain number sits below the __ASSEMBLER__ guard.
+ */
+#ifndef ARCH_AARCH64_AARCH64_H
+#define ARCH_AARCH64_AARCH64_H
+
+#ifdef __ASSEMBLER__
+#define UL(x) x
+#else
+#define UL(x) x##UL
+#endif
+
+/* core/layout.h's KERNEL_IMAGE_BASE, spelled again for the assembler (layout.h is C only).
+ * entry.S checks that QEMU put the image where the link address assumes: nothing relocates. */
+#define KERNEL_VIRT_BASE UL(0xffffffff80000000)
+
+/* QEMU virt's PL011: used only before the DTB is read and when it names no usable UART. */
+#define QEMU_VIRT_UART_PHYS 0x09000000
+
+/* SCTLR_EL1. SA catches a misaligned kernel SP at once instead of corrupting a frame; A stays
+ * off because the compiler may emit unaligned accesses to Normal memory. */
+#define SCTLR_M (UL(1) << 0)
+#define SCTLR_A (UL(1) << 1)
+#define SCTLR_C (UL(1) << 2)
+#define SCTLR_SA (UL(1) << 3)
+#define SCTLR_I (UL(1) << 12)
+#define SCTLR_WXN (UL(1) << 19)
+#define SCTLR_E0E (UL(1) << 24)
+#define SCTLR_EE (UL(1) << 25)
+#define SCTLR_SET (SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+#define SCTLR_CLEAR (SCTLR_A | SCTLR_WXN | SCTLR_E0E | SCTLR_EE)
+
+/* MAIR_EL1 attribute indices used by the page tables. */
+#define MAIR_IDX_DEVICE 0 /* Device-nGnRnE */
+#define MAIR_IDX_NORMAL 1 /* Normal, inner/outer write-back read/write-allocate */
+#define MAIR_IDX_NORMAL_NC 2 /* Normal, non-cacheable (for later DMA buffers) */
+#define MAIR_VALUE (UL(0x00) << (8 * MAIR_IDX_DEVICE) | UL(0xff) << (8 * MAIR_IDX_NORMAL) | \
+		    UL(0x44) << (8 * MAIR_IDX_NORMAL_NC))
+
+/* TCR_EL1: 48-bit VAs in both halves, 4 KiB granules, inner-shareable write-back walks.
+ * IPS (bits 34:32) is filled in at boot from ID_AA64MMFR0_EL1.PARange. */
+#define TCR_T0SZ(n) ((n) << 0)
+#define TCR_EPD0 (UL(1) << 7)
+#define TCR_IRGN0_WBWA (UL(1) << 8)
+#define TCR_ORGN0_WBWA (UL(1) << 10)
+#define TCR_SH0_INNER (UL(3) << 12)
+#define TCR_TG0_4K (UL(0) << 14)
+#define TCR_T1SZ(n) ((n) << 16)
+#define TCR_IRGN1_WBWA (UL(1) << 24)
+#define TCR_ORGN1_WBWA (UL(1) << 26)
+#define TCR_SH1_INNER (UL(3) << 28)
+#define TCR_TG1_4K (UL(2) << 30)
+#define TCR_IPS_SHIFT 32
+#define TCR_IPS_MAX 5 /* 48 bits: 52-bit output addresses need LPA2 with 4 KiB pages */
+#define TCR_BOOT (TCR_T0SZ(16) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | \
+		  TCR_TG0_4K | TCR_T1SZ(16) | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA |        \
+		  TCR_SH1_INNER | TCR_TG1_4K)
+
+/* Translation table descriptors (VMSAv8-64, 4 KiB granule). */
+#define PTE_BLOCK UL(1)
+#define PTE_TABLE UL(3)
+#define PTE_ATTRIDX(i) ((i) << 2)
+#define PTE_SH_INNER (UL(3) << 8)
+#define PTE_AF (UL(1) << 10)
+#define PTE_PXN (UL(1) << 53)
+#define PTE_UXN (UL(1) << 54)
+/* Boot 1 GiB blocks: kernel-only (AP=00), global, never executable by EL0. */
+#define BLOCK_DEVICE (PTE_BLOCK | PTE_ATTRIDX(MAIR_IDX_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN)
+#define BLOCK_NORMAL (PTE_BLOCK | PTE_ATTRIDX(MAIR_IDX_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_UXN)
+
+/* daifset/daifclr immediate: mask D, A, I and F. */
+#define DAIFSET_ALL 15
+
+#ifndef __ASSEMBLER__
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define read_sysreg(reg)                                             \
+	({                                                           \
+		uint64_t v_;                                         \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_));        \
+		v_;                                                  \
+	})
+#define write_sysreg(reg, val) \
+	__asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(val)) : "memory")
+
+static inline void isb(void)
+{
+	__asm__ volatile("isb" : : : "memory");
+}
+
+/* MMIO through explicit single loads and stores: a plain volatile access could be emitted as
+ * a writeback or pair instruction, which some hypervisors cannot emulate. */
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	uint32_t v;
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+/* CPU features found in the ID registers (cpu.c); the memory and locking issues use them. */
+enum { CPU_FEAT_PAN = 1u << 0, CPU_FEAT_LSE = 1u << 1 };
+extern unsigned aarch64_cpu_features;
+
+struct trapframe;
+
+/* entry.S / trap_entry.S */
+extern const char aarch64_vectors[];
+_Noreturn void aarch64_boot(uint64_t dtb_phys); /* boot.c, called by entry.S */
+
+/* cpu.c: fill buf with "<vendor> <part> rXpY (features)" and set aarch64_cpu_features. */
+void aarch64_cpu_identify(char *buf, size_t n);
+
+/* console.c: switch the PL011 to the physical address the device tree gave. */
+void aarch64_console_init(uint64_t uart_phys);
+
+/* power.c */
+void aarch64_psci_init(bool use_smc);
+/* True if tf is the trap that a semihosting call raises when QEMU runs without semihosting;
+ * the call is then skipped so power-off can report it instead of recursing into panic. */
+bool aarch64_semihost_fixup(struct trapframe *tf);
+
+#endif /* !__ASSEMBLER__ */
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * arch/aarch64/console.c: the boot console on a PL011 UART, polled.
+ *
+ * QEMU's PL011 needs no setup (baud rate and line control are ignored; the receiver is on),
+ * so the driver is two registers: DR for data and FR for the FIFO flags. The base address
+ * comes from the device tree (boot.c calls aarch64_console_init before anything is printed).
+ * Until then it points at QEMU virt's UART, which is also the fallback when the DTB is
+ * unusable, so that a fault during DTB parsing still reaches the screen through panic.
+ * Serialisation is the caller's job (core's console lock).
+ */
+#include "arch/arch.h"
+#include "core/layout.h"
+
+#include "aarch64.h"
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define FR_RXFE (1u << 4) /* receive FIFO empty */
+#define FR_TXFF (1u << 5) /* transmit FIFO full */
+
+static uintptr_t uart = KERNEL_IMAGE_BASE + QEMU_VIRT_UART_PHYS;
+
+void aarch64_console_init(uint64_t uart_phys)
+{
+	uart = (uintptr_t)phys_to_virt(uart_phys);
+}
+
+void arch_console_putc(char c)
+{
+	while (mmio_read32(uart + UART_FR) & FR_TXFF)
+		arch_cpu_relax();
+	mmio_write32(uart + UART_DR, (uint8_t)c);
+}
+
+int arch_console_getc(void)
+{
+	if (mmio_read32(uart + UART_FR) & FR_RXFE)
+		return -1;
+	return (int)(mmio_read32(uart + UART_DR) & 0xff); /* bits 8-11 are error flags */
+}
