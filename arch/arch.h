@@ -94,6 +94,48 @@ void arch_tf_dump(const struct trapframe *tf);
 /* Install this CPU's exception vectors. Called once per CPU early in boot. */
 void arch_traps_init(void);
 
+/* ---- Interrupt controller ------------------------------------------------------------------
+ * Device interrupts are named by their platform number: the IOAPIC GSI on x86_64, the GIC INTID
+ * on aarch64, as boot_info and (later) the PCI code report them. On an interrupt the port
+ * acknowledges the controller, calls core's irq_dispatch(irq) (core/irq.h) with interrupts
+ * masked, then signals end-of-interrupt; its timer interrupt calls core's timer_tick() instead.
+ * -------------------------------------------------------------------------------------------- */
+
+enum { IRQ_EDGE = 0, IRQ_LEVEL = 1, IRQ_ACTIVE_LOW = 2 };
+
+/* Bring up the interrupt controller for the boot CPU (x86_64: mask both 8259s, enable the
+ * LAPIC, program the IOAPIC; aarch64: GICv3 distributor, this CPU's redistributor and system
+ * register interface). Every device interrupt starts masked. Interrupts stay disabled on the
+ * CPU: kmain enables them once handlers are in place. */
+void arch_irq_init(const struct boot_info *bi);
+
+/* Route device interrupt `irq` to the boot CPU with the given IRQ_* trigger flags and unmask
+ * it. 0, or -EINVAL if the controller has no such input. */
+int arch_irq_unmask(unsigned irq, unsigned flags);
+void arch_irq_mask(unsigned irq);
+
+/* Make the console UART raise its interrupt (bi->uart_irq) when a byte arrives. The handler
+ * core registers drains arch_console_getc() until it returns -1, which also clears the UART's
+ * interrupt condition. */
+void arch_console_rx_irq_enable(void);
+
+/* ---- Time ------------------------------------------------------------------------------------ */
+
+/* Frequency in Hz of arch_cycle_count()'s counter: CNTFRQ_EL0 on aarch64, the TSC calibrated
+ * against the ACPI PM timer on x86_64. Constant after arch_time_init. */
+uint64_t arch_counter_freq(void);
+
+/* Calibrate what needs calibrating (x86_64: TSC and LAPIC timer). Boot CPU, before
+ * arch_timer_start. */
+void arch_time_init(const struct boot_info *bi);
+
+/* Start this CPU's periodic timer interrupt at hz; each interrupt calls timer_tick(). */
+void arch_timer_start(unsigned hz);
+
+/* Wall-clock time from the RTC (CMOS on x86_64, PL031 on aarch64), in seconds since the Unix
+ * epoch; whole seconds only. */
+uint64_t arch_rtc_seconds(void);
+
 /* ---- Declared for what comes next -----------------------------------------------------------
  * Prototypes with their contracts, so the interface has its final shape. Each is implemented
  * (and moves up into its own group) with the issue that first needs it; until then calling one
@@ -144,11 +186,6 @@ unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i);
 void arch_tf_set_return(struct trapframe *tf, unsigned long value);
 void arch_tf_set_pc(struct trapframe *tf, uintptr_t pc);
 void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);
-
-/* Timer [time issue]. Frequency of the counter behind arch_cycle_count, calibrated by the port
- * if the hardware does not state it; and a one-shot interrupt `ns` from now on this CPU. */
-uint64_t arch_counter_freq(void);
-void arch_timer_oneshot(uint64_t ns);
 
 #include "arch_inline.h"
 

@@ -38,6 +38,7 @@ struct boot_info {
 	/* Console UART. */
 	uint64_t uart_base;          /* MMIO address, or I/O port on x86_64 */
 	uint32_t uart_irq;           /* platform interrupt number (INTID / GSI) */
+	uint32_t uart_irq_flags;     /* IRQ_EDGE / IRQ_LEVEL / IRQ_ACTIVE_LOW (arch/arch.h) */
 
 	/* Interrupt controller: GICv3 distributor and redistributors, or IOAPIC and LAPIC. */
 	uint64_t intc_base[2];

@@ -8,8 +8,12 @@
  */
 #include "arch/arch.h"
 #include "core/cmdline.h"
+#include "core/console_input.h"
 #include "core/kprintf.h"
+#include "core/layout.h"
+#include "core/pmm.h"
 #include "core/ktest.h"
+#include "core/time.h"
 #include "core/version.h"
 
 static const struct boot_info *boot_info;
@@ -49,6 +53,11 @@ _Noreturn void kmain(const struct boot_info *bi)
 	boot_info = bi;
 	apply_log_level(bi);
 	print_banner(bi);
+	pmm_boot_init(bi, KERNEL_WINDOW_SIZE);
+	arch_irq_init(bi);
+	time_init(bi);
+	console_input_init(bi);
+	arch_irq_enable();
 	run_requested_tests(bi);
 	kprintf("Nothing more to run yet (no init before the processes issue): powering off.\n");
 	arch_power_off(0);

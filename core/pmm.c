@@ -7,7 +7,7 @@
  * in that array (32 bits, which keeps struct page at 12 bytes) and found from its address by a
  * binary search over the segments.
  *
- * Each frame is in exactly one of four states, told apart by its flags:
+ * Each frame is in exactly one of five states, told apart by its flags:
  *   PG_RESERVED   never handed out (reserved ranges, frame 0, the metadata itself);
  *   PG_FREE       first frame of a free block of 2^order frames, linked on free_list[order];
  *   0             any other frame of a free block;
@@ -37,6 +37,8 @@
 #include "core/string.h"
 
 enum { PG_RESERVED = 1, PG_FREE = 2, PG_HEAD = 4, PG_TAIL = 8 };
+
+_Static_assert(sizeof(struct page) == 12, "struct page is 0.3% of RAM; keep it small");
 
 /* A run of physical frames [lo, hi). */
 struct pfn_range {

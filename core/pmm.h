@@ -64,7 +64,7 @@ struct pmm {
 	uint32_t npages;               /* entries in pages[] */
 	unsigned nseg;
 	struct pmm_seg seg[PMM_MAX_SEGS]; /* sorted by base_pfn, disjoint, non-adjacent */
-	uint32_t free_list[PMM_NORDERS];  /* first free block of each order, or PMM_NIL */
+	uint32_t free_list[PMM_NORDERS];  /* first free block of each order, if its count > 0 */
 	uint32_t nfree_blocks[PMM_NORDERS];
 	uint64_t free_frames;          /* frames on the free lists */
 	uint64_t total_frames;         /* frames the allocator may ever hand out */

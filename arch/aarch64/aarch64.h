@@ -22,6 +22,11 @@
 /* QEMU virt's PL011: used only before the DTB is read and when it names no usable UART. */
 #define QEMU_VIRT_UART_PHYS 0x09000000
 
+/* entry.S maps physical 0 - DEVICE_WINDOW_SIZE as Device-nGnRnE at KERNEL_VIRT_BASE + phys
+ * (the next GiB is RAM, mapped Normal). Every MMIO device the port drives sits below it on QEMU
+ * virt: GIC, PL011, PL031. */
+#define DEVICE_WINDOW_SIZE UL(0x40000000)
+
 /* SCTLR_EL1. SA catches a misaligned kernel SP at once instead of corrupting a frame; A stays
  * off because the compiler may emit unaligned accesses to Normal memory. */
 #define SCTLR_M (UL(1) << 0)
@@ -113,6 +118,27 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
 }
 
+static inline uint64_t mmio_read64(uintptr_t addr)
+{
+	uint64_t v;
+	__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void mmio_write64(uintptr_t addr, uint64_t v)
+{
+	__asm__ volatile("str %x0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+/* Virtual address of [phys, phys + size) in the device window, or 0 if it does not fit there
+ * (then it is not mapped Device, and the caller must not touch it). */
+static inline uintptr_t device_va(uint64_t phys, uint64_t size)
+{
+	if (phys == 0 || phys >= DEVICE_WINDOW_SIZE || size > DEVICE_WINDOW_SIZE - phys)
+		return 0;
+	return (uintptr_t)(KERNEL_VIRT_BASE + phys);
+}
+
 /* CPU features found in the ID registers (cpu.c); the memory and locking issues use them. */
 enum { CPU_FEAT_PAN = 1u << 0, CPU_FEAT_LSE = 1u << 1 };
 extern unsigned aarch64_cpu_features;
@@ -128,6 +154,19 @@ void aarch64_cpu_identify(char *buf, size_t n);
 
 /* console.c: switch the PL011 to the physical address the device tree gave. */
 void aarch64_console_init(uint64_t uart_phys);
+
+/* irq.c: the GICv3. aarch64_irq is the IRQ vectors' C entry (from aarch64_trap).
+ * aarch64_gic_cpu_init brings up the calling CPU's redistributor and CPU interface (the boot
+ * CPU's from arch_irq_init; secondary CPUs' from the SMP issue). aarch64_gic_set_pending
+ * makes an SPI or PPI pending as if its device had raised it (tests). */
+void aarch64_irq(struct trapframe *tf);
+void aarch64_gic_cpu_init(void);
+int aarch64_gic_set_pending(unsigned intid);
+unsigned aarch64_gic_spi_end(void); /* one past the last SPI the distributor has */
+
+/* timer.c: the virtual timer's INTID (0 until arch_time_init) and its interrupt handler. */
+extern unsigned aarch64_timer_intid;
+void aarch64_timer_irq(void);
 
 /* power.c */
 void aarch64_psci_init(bool use_smc);

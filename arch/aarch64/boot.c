@@ -10,7 +10,8 @@
  *   4. Name the CPU from its ID registers, install the vectors, and call kmain.
  * Physical addresses are read through phys_to_virt(): the boot map covers physical 0-2 GiB.
  * Interrupt specifiers are GIC triples <type num flags> (the only controller QEMU virt has):
- * type 0 = SPI (INTID num+32), type 1 = PPI (INTID num+16).
+ * type 0 = SPI (INTID num+32), type 1 = PPI (INTID num+16); the flags' low nibble is the
+ * trigger (4 = level high on QEMU's UART), which becomes bi->uart_irq_flags.
  */
 #include "arch/arch.h"
 #include "core/boot_info.h"
@@ -91,6 +92,21 @@ static uint32_t dt_intid(const struct dtb *dt, int node, unsigned index)
 	}
 }
 
+/* The index-th interrupt's trigger (cell 3, low nibble: 1 rising edge, 2 falling edge, 4 level
+ * high, 8 level low; a PPI's CPU mask sits above) as IRQ_* flags. */
+static uint32_t dt_intflags(const struct dtb *dt, int node, unsigned index)
+{
+	uint32_t len, type;
+	const uint8_t *p = dtb_prop(dt, node, "interrupts", &len);
+
+	if (!p || (index + 1) * 12 > len)
+		return IRQ_LEVEL;
+	type = (uint32_t)dtb_cells(p + index * 12 + 8, 1) & 0xf;
+	if (type & 0xc)
+		return IRQ_LEVEL | (type & 8 ? IRQ_ACTIVE_LOW : 0);
+	return IRQ_EDGE | (type & 2 ? IRQ_ACTIVE_LOW : 0);
+}
+
 static void dt_memory(const struct dtb *dt, struct boot_info *bi)
 {
 	uint64_t base, size;
@@ -151,6 +167,7 @@ static void dt_uart(const struct dtb *dt, struct boot_info *bi)
 	if (n < 0 || dtb_reg(dt, n, 0, &bi->uart_base, &size) != 0)
 		return;
 	bi->uart_irq = dt_intid(dt, n, 0);
+	bi->uart_irq_flags = dt_intflags(dt, n, 0);
 }
 
 /* GICv3: reg[0] = distributor, reg[1] = the (first) redistributor region. */

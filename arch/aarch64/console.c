@@ -7,6 +7,12 @@
  * Until then it points at QEMU virt's UART, which is also the fallback when the DTB is
  * unusable, so that a fault during DTB parsing still reaches the screen through panic.
  * Serialisation is the caller's job (core's console lock).
+ *
+ * Receive interrupts (arch_console_rx_irq_enable): RXIM and RTIM, with the FIFO left as it is
+ * (QEMU resets it off: a one-byte holding register, so every byte raises RX). Both conditions
+ * clear when reading DR empties the receiver; to be sure of it on any PL011, getc also writes
+ * ICR once it finds the receiver empty, then looks again, so a byte that arrives between the
+ * look and the write is not stranded without an interrupt.
  */
 #include "arch/arch.h"
 #include "core/layout.h"
@@ -15,10 +21,15 @@
 
 #define UART_DR 0x00
 #define UART_FR 0x18
+#define UART_IMSC 0x38 /* interrupt mask set/clear: 1 = enabled */
+#define UART_ICR 0x44  /* interrupt clear: write 1 */
 #define FR_RXFE (1u << 4) /* receive FIFO empty */
 #define FR_TXFF (1u << 5) /* transmit FIFO full */
+#define INT_RX (1u << 4)  /* receive (FIFO at its trigger level; any byte with no FIFO) */
+#define INT_RT (1u << 6)  /* receive timeout: bytes waiting, line idle */
 
 static uintptr_t uart = KERNEL_IMAGE_BASE + QEMU_VIRT_UART_PHYS;
+static bool rx_irq_enabled;
 
 void aarch64_console_init(uint64_t uart_phys)
 {
@@ -34,7 +45,19 @@ void arch_console_putc(char c)
 
 int arch_console_getc(void)
 {
-	if (mmio_read32(uart + UART_FR) & FR_RXFE)
-		return -1;
+	if (mmio_read32(uart + UART_FR) & FR_RXFE) {
+		if (!rx_irq_enabled)
+			return -1;
+		mmio_write32(uart + UART_ICR, INT_RX | INT_RT);
+		if (mmio_read32(uart + UART_FR) & FR_RXFE)
+			return -1;
+	}
 	return (int)(mmio_read32(uart + UART_DR) & 0xff); /* bits 8-11 are error flags */
+}
+
+/* Bytes already waiting raise the interrupt as soon as it is unmasked; the handler drains them. */
+void arch_console_rx_irq_enable(void)
+{
+	rx_irq_enabled = true;
+	mmio_write32(uart + UART_IMSC, mmio_read32(uart + UART_IMSC) | INT_RX | INT_RT);
 }

@@ -1,11 +1,12 @@
 /*
  * arch/aarch64/trap.c: exceptions, from trap_entry.S to a readable panic.
  *
- * For now every exception is fatal except one (a semihosting call QEMU did not enable, see
- * power.c). The message says which vector fired, what the syndrome register (ESR_EL1) means
- * (exception class; for aborts the fault status, access direction and FAR), so a panic line
- * alone usually tells what happened. Later issues add the handled cases (IRQs, syscalls,
- * user faults) in aarch64_trap before the panic.
+ * IRQs (from any of the four vector groups) go to the GIC driver (irq.c). Every other
+ * exception is fatal except one (a semihosting call QEMU did not enable, see power.c). The
+ * message says which vector fired, what the syndrome register (ESR_EL1) means (exception
+ * class; for aborts the fault status, access direction and FAR), so a panic line alone
+ * usually tells what happened. Later issues add the handled cases (syscalls, user
+ * faults) in aarch64_trap before the panic.
  */
 #include "arch/arch.h"
 #include "core/kprintf.h"
@@ -155,6 +156,10 @@ void aarch64_trap(struct trapframe *tf, unsigned vec)
 	char text[192];
 	struct msgbuf m = {text, sizeof text, 0};
 
+	if ((vec & 3) == VEC_IRQ) {
+		aarch64_irq(tf);
+		return;
+	}
 	if ((vec & 3) == VEC_SYNC && aarch64_semihost_fixup(tf))
 		return;
 	text[0] = '\0';

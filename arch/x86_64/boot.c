@@ -11,7 +11,9 @@
  *      where a tick would pass for a double fault as soon as anyone enabled interrupts;
  *   4. install the GDT's TSS and the IDT, so that even a bad start-info pointer below ends in
  *      a readable panic rather than a triple fault;
- *   5. describe the machine in boot_info from the PVH start info, CPUID and CMOS.
+ *   5. describe the machine in boot_info from the PVH start info, CPUID and CMOS. The
+ *      interrupt controllers and the RTC are at q35's fixed places (REFERENCE 8): IOAPIC in
+ *      intc_base[0], LAPIC in intc_base[1], timer_irq = the LAPIC timer's vector.
  *
  * Firmware data (start info, memory map, command line) lies below 1 MiB on QEMU, inside the
  * 2 GiB boot window; firmware_ptr() refuses anything outside it instead of faulting.
@@ -90,12 +92,6 @@ static void finish_boot_page_tables(void)
 	write_cr3(read_cr3());
 }
 
-static void mask_legacy_pic(void)
-{
-	outb(PIC1_DATA, 0xff);
-	outb(PIC2_DATA, 0xff);
-}
-
 static void add_range(struct phys_range *r, unsigned *n, uint64_t base, uint64_t size)
 {
 	if (size == 0)
@@ -108,24 +104,19 @@ static void add_range(struct phys_range *r, unsigned *n, uint64_t base, uint64_t
 	r[(*n)++] = (struct phys_range){base, size};
 }
 
-static uint8_t cmos_read(uint8_t reg)
-{
-	outb(CMOS_INDEX, reg);
-	return inb(CMOS_DATA);
-}
-
 /* QEMU's -m as QEMU reports it to the BIOS in CMOS (hw/i386/pc.c, pc_cmos_init): 0x34/0x35
  * count 64 KiB above 16 MiB and below 4 GiB, 0x5b-0x5d 64 KiB above 4 GiB. The memory map
  * cannot give this: it omits the holes (VGA, BIOS, ACPI tables, the PCI window) that -m covers.
  * With under 16 MiB, 0x34/0x35 is 0 and 0x30/0x31 holds the KiB above 1 MiB. */
 static uint64_t cmos_ram_size(void)
 {
-	uint64_t mid = (uint64_t)(cmos_read(0x35) << 8 | cmos_read(0x34)) << 16;
-	uint64_t high = (uint64_t)(cmos_read(0x5d) << 16 | cmos_read(0x5c) << 8 | cmos_read(0x5b))
+	uint64_t mid = (uint64_t)(x86_cmos_read(0x35) << 8 | x86_cmos_read(0x34)) << 16;
+	uint64_t high = (uint64_t)(x86_cmos_read(0x5d) << 16 | x86_cmos_read(0x5c) << 8 |
+				   x86_cmos_read(0x5b))
 			<< 16;
 
 	if (mid == 0)
-		return 1 * MiB + ((uint64_t)(cmos_read(0x31) << 8 | cmos_read(0x30)) << 10);
+		return 1 * MiB + ((uint64_t)(x86_cmos_read(0x31) << 8 | x86_cmos_read(0x30)) << 10);
 	return 16 * MiB + mid + high;
 }
 
@@ -175,6 +166,13 @@ static void fill_boot_info(const struct hvm_start_info *si)
 	bi.ram_installed = cmos_ram_size();
 	bi.uart_base = COM1_PORT;
 	bi.uart_irq = COM1_IRQ;
+	bi.uart_irq_flags = IRQ_EDGE; /* ISA: edge, active high */
+	bi.intc_base[0] = IOAPIC_PHYS;
+	bi.intc_size[0] = PAGE_SIZE;
+	bi.intc_base[1] = rdmsr(MSR_APIC_BASE) & PTE_ADDR_MASK;
+	bi.intc_size[1] = PAGE_SIZE;
+	bi.timer_irq = VEC_LAPIC_TIMER;
+	bi.rtc_base = RTC_PORT;
 	bi.acpi_rsdp = si->rsdp_paddr;
 	bi.ncpus = 1; /* the SMP issue counts the others in the MADT */
 	bi.cpu_hwid[0] = x86_apic_id();
@@ -184,7 +182,7 @@ _Noreturn void x86_boot(uint64_t start_info_phys)
 {
 	finish_boot_page_tables();
 	x86_console_init();
-	mask_legacy_pic();
+	x86_pic_mask();
 	arch_traps_init();
 
 	const struct hvm_start_info *si = firmware_ptr(start_info_phys, sizeof(*si));

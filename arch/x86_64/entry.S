@@ -125,7 +125,7 @@ gdtr_virt:
 
 	.section .bootbss, "aw", @nobits
 	.p2align 12
-	.globl boot_pml4, boot_pd, boot_pt, boot_stack_guard
+	.globl boot_pml4, boot_pdpt_high, boot_pd, boot_pt, boot_stack_guard
 boot_pml4:
 	.skip 4096
 boot_pdpt_low:

@@ -5,8 +5,10 @@
  * inside every handler. For now every trap is fatal: x86_trap() turns it into a panic_tf()
  * with a sentence a person can act on (the exception's name, the decoded page-fault error
  * code, the faulting address), and core prints the registers through arch_tf_dump() and the
- * backtrace from the frame's rip and rbp. The interrupt issue adds handlers for vectors 32-255;
- * the processes issue adds user-mode faults that signal instead of panicking.
+ * backtrace from the frame's rip and rbp. Vectors 32-255 are interrupts: irq.c's
+ * x86_interrupt() handles the ones it programmed, and any other is an unexpected interrupt,
+ * which panics with its number. The processes issue adds user-mode faults that signal instead
+ * of panicking.
  *
  * #DF runs on its own IST stack (cpu.c's TSS): a double fault usually means the kernel stack
  * itself is unusable, and without a fresh stack it would become a silent triple fault.
@@ -95,6 +97,8 @@ void x86_trap(struct trapframe *tf)
 	uint64_t cr2 = read_cr2();
 	uint64_t v = tf->vector;
 
+	if (v >= 32 && x86_interrupt(v))
+		return; /* irq.c handled it; trap_common's iretq resumes the interrupted code */
 	if (v == VEC_PAGE_FAULT) {
 		char why[160];
 		describe_page_fault(why, sizeof(why), tf->error, cr2);

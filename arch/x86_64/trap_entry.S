@@ -4,14 +4,15 @@
  * Each of the 256 stubs makes the stack look the same whatever the vector: it pushes a dummy
  * error code 0 where the CPU pushes none, then its vector number, and jumps to trap_common,
  * which stores the 15 general registers below them, completing a struct trapframe
- * (trapframe.h), and calls x86_trap(tf). Vectors 32-255 get stubs too, so an unexpected
- * interrupt is reported with its number (and the interrupt issue only has to add handlers).
+ * (trapframe.h), and calls x86_trap(tf). Vectors 32-255 (interrupts) take the same path:
+ * x86_trap passes them to irq.c, and an unexpected one is reported with its number.
  *
  * trap_stub_table (.rodata) lists the stubs' addresses in vector order for trap.c's IDT.
  *
  * Everything runs in ring 0 for now, so there is no swapgs and no stack switch except the
- * #DF IST stack the TSS supplies. If x86_trap returns, the registers are restored and iretq
- * resumes the interrupted code.
+ * #DF IST stack the TSS supplies. When x86_trap returns (always, for a handled interrupt),
+ * every general register is restored from the frame and iretq restores rip, cs, rflags (IF
+ * included), rsp and ss: the interrupted code sees no change (ktest_x86.c checks this).
  */
 #include "trapframe.h"
 

@@ -31,7 +31,11 @@
 #define EFER_NXE (1 << 11)
 #define PTE_P 0x1
 #define PTE_W 0x2
+#define PTE_PWT 0x8
+#define PTE_PCD 0x10 /* with PWT and the power-on PAT: uncacheable, for device registers */
 #define PTE_PS 0x80 /* 2 MiB page in a page directory */
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PAGE_SIZE 4096
 #define LARGE_PAGE_SIZE 0x200000
 
@@ -42,11 +46,49 @@
 #define CMOS_DATA 0x71
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1
+#define RTC_PORT CMOS_INDEX /* boot_info.rtc_base */
+#define ACPI_PM_TIMER 0x608 /* FADT PM_TMR_BLK on q35 (REFERENCE 8): 24 bits, 3.579545 MHz */
 #define ACPI_PM1A_CNT 0x604 /* where SeaBIOS puts PM1a_CNT on q35 and pc (REFERENCE 1.2) */
 #define ISA_DEBUG_EXIT 0xf4
 
+/* Interrupt controllers (REFERENCE 8, from the MADT of q35). The physical addresses are above
+ * the 2 GiB boot window, so mmio.c maps them into its own window (x86_mmio_map). */
+#define IOAPIC_PHYS 0xfec00000
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE (1 << 11)
+
+/* IDT vectors of the interrupts (irq.c): IOAPIC pin (GSI) g arrives on VEC_GSI_BASE + g. */
+#define VEC_GSI_BASE 32
+#define VEC_LAPIC_TIMER 0xf0
+#define VEC_SELFTEST 0xf1 /* ktest_x86.c's self-IPIs */
+#define VEC_LAPIC_ERROR 0xfe
+#define VEC_SPURIOUS 0xff
+
+/* Local APIC register offsets (Intel SDM vol. 3, table 11-1). */
+#define LAPIC_ID 0x020
+#define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_ESR 0x280
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
+#define LAPIC_SVR_ENABLE (1 << 8)
+#define LAPIC_ICR_PENDING (1 << 12) /* delivery status: send pending */
+#define LAPIC_ICR_SELF (1 << 18)    /* destination shorthand: this CPU */
+#define LAPIC_LVT_MASKED (1 << 16)
+#define LAPIC_TIMER_PERIODIC (1 << 17)
+#define LAPIC_TIMER_DIV16 0x3
+
 #ifndef __ASSEMBLER__
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -69,6 +111,44 @@ static inline uint8_t inb(uint16_t port)
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* Device registers: one access each, never merged, split or reordered by the compiler. */
+static inline uint32_t mmio_read32(volatile void *reg)
+{
+	return *(volatile uint32_t *)reg;
+}
+
+static inline void mmio_write32(volatile void *reg, uint32_t v)
+{
+	*(volatile uint32_t *)reg = v;
 }
 
 static inline uint64_t read_cr2(void)
@@ -107,9 +187,19 @@ void x86_console_init(void);                             /* console.c */
 void x86_cpu_init(uintptr_t df_stack_top);               /* cpu.c: TSS, task register */
 void x86_cpu_identify(char *buf, unsigned size);         /* cpu.c */
 unsigned x86_apic_id(void);                              /* cpu.c */
+void x86_pic_mask(void);                                 /* irq.c: both 8259s */
+bool x86_interrupt(uint64_t vector);                     /* irq.c: false if not ours */
+uint32_t x86_lapic_read(unsigned reg);                   /* irq.c */
+void x86_lapic_write(unsigned reg, uint32_t v);          /* irq.c */
+uint8_t x86_cmos_read(uint8_t reg);                      /* timer.c, serialised */
+uint64_t x86_unix_seconds(unsigned year, unsigned month, unsigned day, unsigned hour,
+			  unsigned min, unsigned sec);          /* timer.c: the RTC's date math */
+volatile void *x86_mmio_map(uint64_t pa, uint64_t size); /* mmio.c: uncached, never unmapped */
+extern void (*volatile x86_selftest_hook)(void);         /* irq.c: runs on VEC_SELFTEST */
 
 /* entry.S: the boot page tables (see its comment) and the boot stack's guard page. */
 extern uint64_t boot_pml4[512];
+extern uint64_t boot_pdpt_high[512]; /* PML4[511]: the top 512 GiB */
 extern uint64_t boot_pd[2 * 512]; /* 2 MiB pages, physical 0-2 GiB */
 extern uint64_t boot_pt[512];
 extern char boot_stack_guard[4096];

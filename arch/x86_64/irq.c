@@ -1,0 +1,173 @@
+/*
+ * arch/x86_64/irq.c: the interrupt controllers (8259 PICs, local APIC, IOAPIC) and the C side
+ * of every interrupt vector (32-255).
+ *
+ * Routing. The legacy 8259 pair is masked for good and the LAPIC's LINT0 (where SeaBIOS
+ * wires the 8259 as ExtINT) is masked too, so nothing reaches the CPU through the PIC. Device
+ * interrupts go through the IOAPIC: pin (GSI) g is programmed to vector VEC_GSI_BASE + g,
+ * fixed delivery, physical destination = the boot CPU's APIC id, with the trigger mode and
+ * polarity the caller of arch_irq_unmask passes. The LAPIC timer has its own vector
+ * (VEC_LAPIC_TIMER, programmed by timer.c), LAPIC errors another (VEC_LAPIC_ERROR), and the
+ * spurious-interrupt vector is 0xff. VEC_SELFTEST runs x86_selftest_hook, which only the
+ * port's ktests set (to check the entry path). Vectors 0-31 are the CPU's exceptions.
+ *
+ * Entry. trap_entry.S saves a full trapframe for every vector and calls x86_trap(), which
+ * hands vectors >= 32 to x86_interrupt() here; that returns false for a vector nobody
+ * programmed, and x86_trap() panics naming it. Gates are interrupt gates, so IF is clear for
+ * the whole handler, as core's irq_dispatch() and timer_tick() require; iretq in trap_common
+ * restores every register and RFLAGS (x86_irq_regs_preserved in ktest_x86.c checks it).
+ * End-of-interrupt is a write to the LAPIC's EOI register after the handler; a spurious
+ * interrupt is not in service, so it gets none. For a level-triggered pin the LAPIC EOI is
+ * broadcast to the IOAPIC, which clears the pin's remote IRR.
+ *
+ * Addresses. The LAPIC base comes from the IA32_APIC_BASE MSR, the IOAPIC's is fixed at
+ * 0xfec00000 (q35's MADT, REFERENCE 8; the SMP issue will read the MADT). Both lie above the
+ * 2 GiB boot window and are reached through mmio.c's uncached window. The IOAPIC's register
+ * pair (select, then window) is a two-step access, so it is serialised by ioapic_lock.
+ */
+#include "arch/arch.h"
+#include "core/errno.h"
+#include "core/irq.h"
+#include "core/kprintf.h"
+#include "core/spinlock.h"
+#include "core/time.h"
+#include "x86.h"
+
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WINDOW 0x10
+#define IOAPIC_REG_VERSION 0x01
+#define IOAPIC_REDTBL_LO(pin) (0x10 + 2 * (pin))
+#define IOAPIC_REDTBL_HI(pin) (0x11 + 2 * (pin))
+#define RTE_ACTIVE_LOW (1u << 13)
+#define RTE_LEVEL (1u << 15)
+#define RTE_MASKED (1u << 16)
+#define RTE_DEST_SHIFT 24 /* in the high word: physical destination APIC id */
+#define IOAPIC_MAX_PINS (VEC_LAPIC_TIMER - VEC_GSI_BASE) /* keep GSI vectors below ours */
+
+static volatile uint8_t *lapic;
+static volatile uint8_t *ioapic;
+static unsigned ioapic_pins; /* 0 until arch_irq_init: every pin is then -EINVAL */
+static uint32_t bsp_apic_id;
+static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");
+
+void (*volatile x86_selftest_hook)(void);
+
+uint32_t x86_lapic_read(unsigned reg)
+{
+	return mmio_read32(lapic + reg);
+}
+
+void x86_lapic_write(unsigned reg, uint32_t v)
+{
+	mmio_write32(lapic + reg, v);
+}
+
+/* Caller holds ioapic_lock (or is alone, during init). */
+static uint32_t ioapic_read(unsigned reg)
+{
+	mmio_write32(ioapic + IOAPIC_REGSEL, reg);
+	return mmio_read32(ioapic + IOAPIC_WINDOW);
+}
+
+static void ioapic_write(unsigned reg, uint32_t v)
+{
+	mmio_write32(ioapic + IOAPIC_REGSEL, reg);
+	mmio_write32(ioapic + IOAPIC_WINDOW, v);
+}
+
+void x86_pic_mask(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
+/* Enable this CPU's LAPIC with every local interrupt masked except LINT1 (NMI, as the
+ * firmware set it) and errors; the timer stays masked until timer.c starts it. */
+static void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	lapic = x86_mmio_map(base & PTE_ADDR_MASK, PAGE_SIZE);
+	x86_lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_LAPIC_TIMER);
+	x86_lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED);
+	x86_lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
+	x86_lapic_write(LAPIC_ESR, 0); /* back-to-back writes clear stale errors */
+	x86_lapic_write(LAPIC_ESR, 0);
+	x86_lapic_write(LAPIC_TPR, 0);
+	x86_lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+	bsp_apic_id = x86_lapic_read(LAPIC_ID) >> 24;
+}
+
+static void ioapic_init(void)
+{
+	ioapic = x86_mmio_map(IOAPIC_PHYS, PAGE_SIZE);
+	unsigned pins = ((ioapic_read(IOAPIC_REG_VERSION) >> 16) & 0xff) + 1;
+	if (pins > IOAPIC_MAX_PINS)
+		pins = IOAPIC_MAX_PINS;
+	for (unsigned pin = 0; pin < pins; pin++) {
+		ioapic_write(IOAPIC_REDTBL_LO(pin), RTE_MASKED | (VEC_GSI_BASE + pin));
+		ioapic_write(IOAPIC_REDTBL_HI(pin), 0);
+	}
+	ioapic_pins = pins;
+}
+
+void arch_irq_init(const struct boot_info *bi)
+{
+	x86_pic_mask();
+	lapic_init();
+	ioapic_init();
+	pr_info("irq: LAPIC id %u at %#lx, IOAPIC at %#x with %u pins on vectors %u-%u\n",
+		bsp_apic_id, (unsigned long)(rdmsr(MSR_APIC_BASE) & PTE_ADDR_MASK), IOAPIC_PHYS,
+		ioapic_pins, VEC_GSI_BASE, VEC_GSI_BASE + ioapic_pins - 1);
+}
+
+int arch_irq_unmask(unsigned irq, unsigned flags)
+{
+	if (irq >= ioapic_pins)
+		return -EINVAL;
+	uint32_t lo = (VEC_GSI_BASE + irq) | ((flags & IRQ_LEVEL) ? RTE_LEVEL : 0) |
+		      ((flags & IRQ_ACTIVE_LOW) ? RTE_ACTIVE_LOW : 0);
+	unsigned long s = spin_lock_irqsave(&ioapic_lock);
+	ioapic_write(IOAPIC_REDTBL_HI(irq), bsp_apic_id << RTE_DEST_SHIFT);
+	ioapic_write(IOAPIC_REDTBL_LO(irq), lo); /* the low word last: it unmasks */
+	spin_unlock_irqrestore(&ioapic_lock, s);
+	return 0;
+}
+
+void arch_irq_mask(unsigned irq)
+{
+	if (irq >= ioapic_pins)
+		return;
+	unsigned long s = spin_lock_irqsave(&ioapic_lock);
+	ioapic_write(IOAPIC_REDTBL_LO(irq), ioapic_read(IOAPIC_REDTBL_LO(irq)) | RTE_MASKED);
+	spin_unlock_irqrestore(&ioapic_lock, s);
+}
+
+/* The ESR latches on a write; the bits say what went wrong (illegal vector, send error...). */
+static void lapic_error(void)
+{
+	x86_lapic_write(LAPIC_ESR, 0);
+	pr_warn("irq: local APIC error, ESR %#x\n", x86_lapic_read(LAPIC_ESR));
+}
+
+bool x86_interrupt(uint64_t vector)
+{
+	if (!lapic)
+		return false; /* nothing is programmed yet: x86_trap reports the vector */
+	if (vector == VEC_SPURIOUS)
+		return true; /* not in service: no EOI */
+	if (vector == VEC_LAPIC_TIMER)
+		timer_tick();
+	else if (vector >= VEC_GSI_BASE && vector < VEC_GSI_BASE + ioapic_pins)
+		irq_dispatch((unsigned)(vector - VEC_GSI_BASE));
+	else if (vector == VEC_LAPIC_ERROR)
+		lapic_error();
+	else if (vector == VEC_SELFTEST && x86_selftest_hook)
+		x86_selftest_hook();
+	else
+		return false;
+	x86_lapic_write(LAPIC_EOI, 0);
+	return true;
+}

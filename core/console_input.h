@@ -1,0 +1,22 @@
+/*
+ * core/console_input.h: bytes typed on the console, buffered by the UART's receive interrupt.
+ * A 4 KiB ring; when it is full new bytes are dropped (and counted), never old ones overwritten.
+ * The terminal line discipline (signals issue) reads from here.
+ */
+#ifndef CORE_CONSOLE_INPUT_H
+#define CORE_CONSOLE_INPUT_H
+
+#include <stdint.h>
+
+#include "core/boot_info.h"
+
+/* Register the UART interrupt handler and enable receive interrupts. */
+void console_input_init(const struct boot_info *bi);
+
+/* Next buffered byte, or -1 if none. Never blocks. */
+int console_input_getc(void);
+
+/* Bytes dropped because the ring was full. */
+uint64_t console_input_dropped(void);
+
+#endif
