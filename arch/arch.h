@@ -79,7 +79,11 @@ static inline void arch_wait_for_interrupt(void);
  * { previous frame pointer, return address }, so core walks them portably. */
 static inline uintptr_t arch_frame_pointer(void);
 
-/* ---- Traps [foundation: panics only; later: the whole trap path] ---------------------------- */
+/* ---- Traps ---------------------------------------------------------------------------------
+ * One path into core for synchronous exceptions: the port saves a struct trapframe, fills a
+ * struct trap_info (core/trap.h) describing the exception by role, and calls core's
+ * trap_handle(tf, &info). Interrupts go to irq_dispatch/timer_tick instead.
+ * -------------------------------------------------------------------------------------------- */
 
 /* The per-port register snapshot saved on exception entry. Opaque to core; read by role. */
 struct trapframe;
@@ -87,6 +91,8 @@ struct trapframe;
 uintptr_t arch_tf_pc(const struct trapframe *tf);
 uintptr_t arch_tf_sp(const struct trapframe *tf);
 uintptr_t arch_tf_fp(const struct trapframe *tf);
+/* True if the exception came from user mode. */
+bool arch_tf_from_user(const struct trapframe *tf);
 
 /* Print every register of the trapframe through kprintf (used by panic). */
 void arch_tf_dump(const struct trapframe *tf);
@@ -136,31 +142,80 @@ void arch_timer_start(unsigned hz);
  * epoch; whole seconds only. */
 uint64_t arch_rtc_seconds(void);
 
+/* ---- MMU -------------------------------------------------------------------------------------
+ * Page-table formats and walks stay in the port; what is mapped where is core policy
+ * (core/layout.h). Page-table pages come from core's frame allocator (alloc_page/free_page,
+ * core/pmm.h) and are reached through phys_to_virt(). prot is a mask of MMU_* bits; ranges are
+ * page-aligned (4 KiB pages; the port may use larger blocks only inside arch_mmu_init's direct
+ * map). Every call that removes or weakens a mapping invalidates the TLB for it on this CPU
+ * and, once other CPUs run, on every CPU.
+ * -------------------------------------------------------------------------------------------- */
+enum { MMU_READ = 1, MMU_WRITE = 2, MMU_EXEC = 4, MMU_USER = 8, MMU_DEVICE = 16 };
+struct arch_aspace;
+
+/* Boot CPU, after pmm_boot_init: build the final kernel page tables and switch to them:
+ * the direct map of every bi->mem range (read-write, not executable), the kernel image with
+ * section permissions (text R+X, rodata R, data/bss R+W; nothing both writable and
+ * executable), the port's private device windows, an unmapped guard page below the boot stack,
+ * and the kernel half's top-level tables preallocated so every address space shares them. The
+ * user half is left empty. Early tables that are no longer needed may be freed. */
+void arch_mmu_init(const struct boot_info *bi);
+
+/* The kernel's own address space (kernel half only); pass it to map kernel addresses. */
+struct arch_aspace *arch_kernel_aspace(void);
+
+/* New address space: empty user half, kernel half shared with every other. NULL when out of
+ * memory. */
+struct arch_aspace *arch_aspace_create(void);
+/* Free the page-table pages of the user half (not the frames they map). Must not be active on
+ * any CPU. */
+void arch_aspace_destroy(struct arch_aspace *as);
+/* Make `as` this CPU's user address space. Interrupts off or preemption disabled. */
+void arch_aspace_activate(struct arch_aspace *as);
+/* Map [va, va+len) to [pa, pa+len). 0, -ENOMEM (no table page; nothing of the range stays
+ * mapped), -EEXIST (a page is already mapped; nothing changed), -EINVAL (unaligned, or the
+ * range crosses the user/kernel split, or MMU_USER on a kernel address). */
+int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, unsigned prot);
+/* Unmap; pages that were not mapped are skipped. 0, -EINVAL, or -ENOMEM when a larger
+ * direct-map block must be split and no table page is left (nothing changed). A zero length
+ * is a successful no-op for map, unmap and protect alike. */
+int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
+/* Change protection of mapped pages; -ENOENT if a page in the range is not mapped, -ENOMEM as
+ * for unmap (nothing changed in either case). */
+int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
+/* Translate one address: 0 and *pa (of that byte), *prot filled, or -ENOENT. */
+int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/* Switch this CPU to the stack ending at stack_top and call fn(arg) there with a fresh root
+ * frame (null frame pointer); fn must not return. Used by kmain to leave the boot stack for a
+ * guarded core-allocated one, and by secondary CPUs. */
+_Noreturn void arch_switch_stack(uintptr_t stack_top, void (*fn)(void *), void *arg);
+
+/* ---- Per-CPU data and SMP ----------------------------------------------------------------- */
+
+struct cpu; /* core/cpu.h */
+
+/* Point this CPU's per-CPU register (x86_64: GS base; aarch64: TPIDR_EL1) at c. The port's
+ * boot code calls it with &cpus[0] before anything can print; core calls it on each secondary.
+ * arch_this_cpu() (inline) reads it back. */
+void arch_set_this_cpu(struct cpu *c);
+static inline struct cpu *arch_this_cpu(void);
+
+/* Start the CPU with firmware id hwid (APIC id / MPIDR) so that it runs entry(arg) on the
+ * given stack, at the kernel's privilege, with the kernel page tables active, interrupts
+ * masked and .bss visible. 0 if the CPU was started (it may not have reached entry yet),
+ * negative errno otherwise. Boot CPU only, one at a time. */
+int arch_cpu_start(uint64_t hwid, uintptr_t stack_top, void (*entry)(void *), void *arg);
+
+/* On a just-started secondary CPU, called first by core's entry: install this CPU's exception
+ * vectors, its interrupt controller interface and anything else per-CPU the port keeps. */
+void arch_cpu_init_secondary(void);
+
 /* ---- Declared for what comes next -----------------------------------------------------------
  * Prototypes with their contracts, so the interface has its final shape. Each is implemented
  * (and moves up into its own group) with the issue that first needs it; until then calling one
  * fails the link, which is the point: there are no weak stubs.
  * -------------------------------------------------------------------------------------------- */
-
-/* MMU [memory issue]. Page-table formats and walks stay in the port; what is mapped where is
- * core policy. prot is a mask of MMU_* bits. Ranges are page-aligned. */
-enum { MMU_READ = 1, MMU_WRITE = 2, MMU_EXEC = 4, MMU_USER = 8, MMU_DEVICE = 16 };
-struct arch_aspace;
-/* New address space: empty user half, kernel half shared with every other. NULL when out of
- * memory. */
-struct arch_aspace *arch_aspace_create(void);
-/* Free the page-table pages (not the frames they map). Must not be active on any CPU. */
-void arch_aspace_destroy(struct arch_aspace *as);
-/* Make `as` this CPU's user address space. Interrupts off or preemption disabled. */
-void arch_aspace_activate(struct arch_aspace *as);
-/* Map [va, va+len) to [pa, pa+len). 0, -ENOMEM (no table page), -EEXIST (already mapped). */
-int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, unsigned prot);
-/* Unmap; pages that were not mapped are skipped. Flushes the TLB for the range. */
-int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
-/* Change protection of mapped pages; -ENOENT if a page in the range is not mapped. */
-int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
-/* Translate one address: 0 and *pa, *prot filled, or -ENOENT. */
-int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 
 /* Context switch [processes issue]. Saves the callee-saved registers on the current stack,
  * stores the stack pointer in *old_sp and resumes the thread whose saved stack pointer is

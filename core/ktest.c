@@ -66,6 +66,7 @@ static int run_one(const struct ktest *t, unsigned number)
 	current.t = t;
 	current.failures = 0;
 	current.skip_reason = NULL;
+	kprintf("# %s\n", t->name); /* names the test if it hangs or panics */
 	t->fn();
 	if (current.failures) {
 		kprintf("not ok %u - %s\n", number, t->name);

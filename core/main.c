@@ -1,18 +1,23 @@
 /*
  * core/main.c: the boot order, written once for both ports.
  *
- * The port's entry code does the minimum (stack, early page tables, console, boot_info) and
- * calls kmain(). From here on every step is portable and happens in this order on x86_64 and
- * aarch64 alike; later issues add memory, interrupts, time, SMP, storage and init as new lines
- * in this one function, so it stays the table of contents of the kernel.
+ * The port's entry code does the minimum (stack, early page tables, console, per-CPU
+ * register, boot_info) and calls kmain(). From here on every step is portable and happens in
+ * this order on x86_64 and aarch64 alike; each later issue adds its line, so these two
+ * functions stay the table of contents of the kernel. kmain leaves the boot stack as soon as
+ * the final page tables exist, for a guarded stack from kstack_alloc, and continues in
+ * kmain_late.
  */
 #include "arch/arch.h"
 #include "core/cmdline.h"
 #include "core/console_input.h"
+#include "core/cpu.h"
 #include "core/kprintf.h"
-#include "core/layout.h"
-#include "core/pmm.h"
+#include "core/kstack.h"
 #include "core/ktest.h"
+#include "core/layout.h"
+#include "core/panic.h"
+#include "core/pmm.h"
 #include "core/time.h"
 #include "core/version.h"
 
@@ -26,8 +31,7 @@ const struct boot_info *kernel_boot_info(void)
 static void print_banner(const struct boot_info *bi)
 {
 	kprintf("Janus %s (%s) %s on %s, %lu MiB RAM, %u CPU%s\n", JANUS_RELEASE, JANUS_COMMIT,
-		arch_name,
-		bi->cpu_model[0] ? bi->cpu_model : "unknown CPU",
+		arch_name, bi->cpu_model[0] ? bi->cpu_model : "unknown CPU",
 		(unsigned long)(bi->ram_installed >> 20), bi->ncpus, bi->ncpus == 1 ? "" : "s");
 	kprintf("command line: %s\n", bi->cmdline);
 }
@@ -48,17 +52,31 @@ static void run_requested_tests(const struct boot_info *bi)
 	arch_power_off(failed ? 1 : 0);
 }
 
-_Noreturn void kmain(const struct boot_info *bi)
+static _Noreturn void kmain_late(void *arg)
 {
-	boot_info = bi;
-	apply_log_level(bi);
-	print_banner(bi);
-	pmm_boot_init(bi, KERNEL_WINDOW_SIZE);
+	const struct boot_info *bi = arg;
+
 	arch_irq_init(bi);
 	time_init(bi);
 	console_input_init(bi);
 	arch_irq_enable();
+	smp_start_secondaries(bi);
 	run_requested_tests(bi);
 	kprintf("Nothing more to run yet (no init before the processes issue): powering off.\n");
 	arch_power_off(0);
+}
+
+_Noreturn void kmain(const struct boot_info *bi)
+{
+	boot_info = bi;
+	cpus[0].hwid = bi->cpu_hwid[0];
+	apply_log_level(bi);
+	print_banner(bi);
+	pmm_boot_init(bi, EARLY_MAP_LIMIT);
+	arch_mmu_init(bi);
+	uintptr_t stack = kstack_alloc();
+	if (!stack)
+		panic("no memory for the boot CPU's kernel stack");
+	cpus[0].stack_top = stack;
+	arch_switch_stack(stack, kmain_late, (void *)bi);
 }

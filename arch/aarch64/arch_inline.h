@@ -7,11 +7,17 @@
  * state is easier to reason about. SError (A) and debug (D) are left as they are.
  * The saved state is the whole DAIF register, so restore puts back exactly what was there.
  *
+ * Per-CPU data: TPIDR_EL1 holds the running CPU's struct cpu pointer (arch_set_this_cpu, in
+ * cpu.c), so arch_this_cpu() is one register read and arch_cpu_id() one load more. EL0 can
+ * neither read nor write TPIDR_EL1.
+ *
  * Self-contained on purpose: it is seen by every file in the kernel, so it defines no helper
  * macros (those live in the private aarch64.h).
  */
 #ifndef ARCH_AARCH64_ARCH_INLINE_H
 #define ARCH_AARCH64_ARCH_INLINE_H
+
+#include "core/cpu.h"
 
 static inline unsigned long arch_irq_save(void)
 {
@@ -42,14 +48,16 @@ static inline bool arch_irq_enabled(void)
 	return !(daif & (1ul << 7)); /* PSTATE.I */
 }
 
-/* MPIDR_EL1.Aff0. On QEMU virt with GICv3 a CPU's index is Aff0 for up to 16 CPUs (one
- * cluster; BOOT_MAX_CPUS is 16), so this is 0..ncpus-1 without any per-CPU data. The SMP
- * issue replaces it with an index kept in TPIDR_EL1, which does not depend on the topology. */
+static inline struct cpu *arch_this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(c));
+	return c;
+}
+
 static inline unsigned arch_cpu_id(void)
 {
-	unsigned long mpidr;
-	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-	return (unsigned)(mpidr & 0xff);
+	return arch_this_cpu()->id;
 }
 
 /* The isb keeps the read from being hoisted above earlier instructions, so two reads

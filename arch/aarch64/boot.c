@@ -3,18 +3,21 @@
  *
  * entry.S arrives here on CPU 0 with the MMU on, running in the top 2 GiB, .bss zeroed and
  * x0 = the DTB's physical address. Order matters:
- *   1. Switch off the identity map (TTBR0) so that the whole low half faults, null first.
- *   2. Parse the DTB, printing nothing: the console's address is one of the things in it.
+ *   1. Point TPIDR_EL1 at cpus[0] (arch_cpu_id() and everything that prints read it).
+ *   2. Switch off the identity map (TTBR0) so that the whole low half faults, null first.
+ *   3. Parse the DTB, printing nothing: the console's address is one of the things in it.
  *      Everything the DTB describes is read from it (core/dtb.h), never assumed.
- *   3. Point the console at the DTB's PL011 (or QEMU virt's, saying so, if the DTB is bad).
- *   4. Name the CPU from its ID registers, install the vectors, and call kmain.
- * Physical addresses are read through phys_to_virt(): the boot map covers physical 0-2 GiB.
+ *   4. Point the console at the DTB's PL011 (or QEMU virt's, saying so, if the DTB is bad).
+ *   5. Name the CPU from its ID registers, install the vectors, and call kmain.
+ * RAM (the DTB) is read through phys_to_virt(): the early direct map covers physical
+ * 0 - EARLY_MAP_LIMIT. Devices are reached through the port's device window (device_va).
  * Interrupt specifiers are GIC triples <type num flags> (the only controller QEMU virt has):
  * type 0 = SPI (INTID num+32), type 1 = PPI (INTID num+16); the flags' low nibble is the
  * trigger (4 = level high on QEMU's UART), which becomes bi->uart_irq_flags.
  */
 #include "arch/arch.h"
 #include "core/boot_info.h"
+#include "core/cpu.h"
 #include "core/dtb.h"
 #include "core/errno.h"
 #include "core/kprintf.h"
@@ -284,11 +287,11 @@ static void dt_psci(const struct dtb *dt)
 static int dt_parse(struct boot_info *bi, uint64_t dtb_phys)
 {
 	struct dtb dt;
-	uint64_t max = KERNEL_WINDOW_SIZE - dtb_phys;
+	uint64_t max = EARLY_MAP_LIMIT - dtb_phys;
 	int err;
 
-	/* FDT blobs are 8-byte aligned; anything outside the boot map cannot be read yet. */
-	if (dtb_phys == 0 || dtb_phys % 8 || dtb_phys >= KERNEL_WINDOW_SIZE)
+	/* FDT blobs are 8-byte aligned; anything outside the early map cannot be read yet. */
+	if (dtb_phys == 0 || dtb_phys % 8 || dtb_phys >= EARLY_MAP_LIMIT)
 		return -EINVAL;
 	err = dtb_init(&dt, phys_to_virt(dtb_phys), max < DTB_MAX_SIZE ? max : DTB_MAX_SIZE);
 	if (err)
@@ -318,8 +321,8 @@ static void boot_info_defaults(struct boot_info *bi)
 }
 
 /* The identity map was only needed to switch the MMU on. With TTBR0 walks disabled the whole
- * low half, address 0 included, takes a level 0 translation fault until the memory issue
- * installs user address spaces. */
+ * low half, address 0 included, takes a level 0 translation fault until an address space is
+ * activated (mmu.c). The flush drops the identity map's global TLB entries. */
 static void low_half_off(void)
 {
 	write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_EPD0);
@@ -332,6 +335,7 @@ _Noreturn void aarch64_boot(uint64_t dtb_phys)
 	static struct boot_info bi; /* kmain keeps the pointer; 2.5 KiB off the boot stack */
 	int err;
 
+	arch_set_this_cpu(&cpus[0]);
 	low_half_off();
 	boot_info_defaults(&bi);
 	err = dt_parse(&bi, dtb_phys);
@@ -341,8 +345,9 @@ _Noreturn void aarch64_boot(uint64_t dtb_phys)
 		kprintf("aarch64: %s at 0x%lx (error %d); assuming a PL011 at 0x%x\n",
 			err ? "no usable device tree" : "no PL011 in the device tree",
 			(unsigned long)dtb_phys, err, QEMU_VIRT_UART_PHYS);
-	} else {
-		aarch64_console_init(bi.uart_base);
+	} else if (!aarch64_console_init(bi.uart_base)) {
+		kprintf("aarch64: PL011 at 0x%lx is outside the device window; staying on 0x%x\n",
+			(unsigned long)bi.uart_base, QEMU_VIRT_UART_PHYS);
 	}
 	aarch64_cpu_identify(bi.cpu_model, sizeof bi.cpu_model);
 	arch_traps_init();

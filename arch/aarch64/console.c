@@ -3,7 +3,8 @@
  *
  * QEMU's PL011 needs no setup (baud rate and line control are ignored; the receiver is on),
  * so the driver is two registers: DR for data and FR for the FIFO flags. The base address
- * comes from the device tree (boot.c calls aarch64_console_init before anything is printed).
+ * comes from the device tree (boot.c calls aarch64_console_init before anything is printed)
+ * and is reached through the port's device window (device_va), never the direct map.
  * Until then it points at QEMU virt's UART, which is also the fallback when the DTB is
  * unusable, so that a fault during DTB parsing still reaches the screen through panic.
  * Serialisation is the caller's job (core's console lock).
@@ -15,7 +16,6 @@
  * look and the write is not stranded without an interrupt.
  */
 #include "arch/arch.h"
-#include "core/layout.h"
 
 #include "aarch64.h"
 
@@ -31,9 +31,13 @@
 static uintptr_t uart = KERNEL_IMAGE_BASE + QEMU_VIRT_UART_PHYS;
 static bool rx_irq_enabled;
 
-void aarch64_console_init(uint64_t uart_phys)
+bool aarch64_console_init(uint64_t uart_phys)
 {
-	uart = (uintptr_t)phys_to_virt(uart_phys);
+	uintptr_t va = device_va(uart_phys, 0x1000);
+
+	if (va)
+		uart = va;
+	return va != 0;
 }
 
 void arch_console_putc(char c)

@@ -7,8 +7,18 @@
  * neoverse-n1 has both) and "max" changes from release to release. The result is appended to
  * the model string, which kmain prints in its banner, and kept in aarch64_cpu_features for
  * the code that will use PAN and LSE.
+ *
+ * PAN (Privileged Access Never, ARMv8.1): with PSTATE.PAN set, an EL1 load or store to a page
+ * EL0 may access faults, so a stray kernel dereference of a user pointer is caught.
+ * aarch64_pan_enable clears SCTLR_EL1.SPAN (then every exception into EL1 sets PSTATE.PAN) and
+ * sets PSTATE.PAN now, on each CPU whose own ID register says it has PAN; on cortex-a72 (no
+ * PAN; the PAN register is undefined there) it does nothing. The register is named by its
+ * encoding (S3_0_C4_C2_3) so the assembler needs no ARMv8.1 target.
+ *
+ * arch_set_this_cpu: TPIDR_EL1 = the struct cpu pointer (read by arch_this_cpu, arch_inline.h).
  */
 #include "arch/arch.h"
+#include "core/cpu.h"
 #include "core/kprintf.h"
 
 #include "aarch64.h"
@@ -41,13 +51,19 @@ static const char *arm_part_name(unsigned implementer, unsigned part)
 	return NULL;
 }
 
+#define PSTATE_PAN (UL(1) << 22)
+
+static bool cpu_has_pan(void)
+{
+	return (read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf; /* PAN: 1 = PAN, 2 = PAN2, 3 = PAN3 */
+}
+
 static unsigned detect_features(void)
 {
-	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
 	uint64_t isar0 = read_sysreg(id_aa64isar0_el1);
 	unsigned f = 0;
 
-	if ((mmfr1 >> 20) & 0xf) /* PAN: 1 = PAN, 2 = PAN2, 3 = PAN3 */
+	if (cpu_has_pan())
 		f |= CPU_FEAT_PAN;
 	if (((isar0 >> 20) & 0xf) >= 2) /* Atomic: 2 = LSE (CAS, LDADD, SWP...) */
 		f |= CPU_FEAT_LSE;
@@ -74,4 +90,19 @@ void aarch64_cpu_identify(char *buf, size_t n)
 		  aarch64_cpu_features & CPU_FEAT_PAN ? "PAN" : "",
 		  aarch64_cpu_features == (CPU_FEAT_PAN | CPU_FEAT_LSE) ? " " : "",
 		  aarch64_cpu_features & CPU_FEAT_LSE ? "LSE" : "");
+}
+
+bool aarch64_pan_enable(void)
+{
+	if (!cpu_has_pan())
+		return false;
+	write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) & ~SCTLR_SPAN);
+	write_sysreg(s3_0_c4_c2_3, PSTATE_PAN); /* PAN */
+	isb();
+	return true;
+}
+
+void arch_set_this_cpu(struct cpu *c)
+{
+	write_sysreg(tpidr_el1, (uintptr_t)c);
 }

@@ -279,7 +279,7 @@ void arch_irq_init(const struct boot_info *bi)
 	aarch64_gic_cpu_init();
 	kprintf("GICv3 at 0x%lx: %u SPIs, redistributor 0x%lx for MPIDR 0x%lx\n",
 		(unsigned long)bi->intc_base[0], spi_end - 32,
-		(unsigned long)(gicr_rd[this_cpu()] - KERNEL_VIRT_BASE), (unsigned long)mpidr);
+		(unsigned long)(gicr_rd[this_cpu()] - KERNEL_IMAGE_BASE), (unsigned long)mpidr);
 }
 
 /* PPIs 16..31 and the SPIs this distributor has; SGIs are for IPIs, not devices. */

@@ -5,7 +5,8 @@
  * options. Any other status needs semihosting SYS_EXIT_EXTENDED (QEMU's exit code is exactly
  * the status), which QEMU honours only with -semihosting-config enable=on; PSCI cannot carry
  * a status. The PSCI conduit (hvc, or smc when QEMU emulates EL2/EL3) is what the device
- * tree's psci node says; boot.c passes it in.
+ * tree's psci node says; boot.c passes it in. smp.c makes its CPU_ON calls through the same
+ * aarch64_psci_call.
  *
  * Without semihosting, QEMU treats `hlt #0xf000` as an undefined instruction. trap.c asks
  * aarch64_semihost_fixup first, which skips the instruction and makes the call return -1, so
@@ -44,7 +45,7 @@ void aarch64_psci_init(bool use_smc)
 }
 
 /* SMCCC: function id and arguments in x0-x3, result in x0; x4-x17 may be clobbered. */
-static int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+int64_t aarch64_psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t x0 __asm__("x0") = fn;
 	register uint64_t x1 __asm__("x1") = a1;
@@ -93,7 +94,7 @@ _Noreturn void arch_power_off(int status)
 
 	arch_irq_disable();
 	if (status == 0)
-		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+		aarch64_psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 	/* Status != 0, or PSCI failed: semihosting exits with the same status. */
 	if (aarch64_semihost_call(SEMIHOST_SYS_EXIT_EXTENDED, (uintptr_t)block) == (uint64_t)-1)
 		power_say("power off: semihosting unavailable (QEMU needs -semihosting-config "

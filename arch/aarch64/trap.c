@@ -1,17 +1,28 @@
 /*
- * arch/aarch64/trap.c: exceptions, from trap_entry.S to a readable panic.
+ * arch/aarch64/trap.c: exceptions, from trap_entry.S to core's trap_handle().
  *
- * IRQs (from any of the four vector groups) go to the GIC driver (irq.c). Every other
- * exception is fatal except one (a semihosting call QEMU did not enable, see power.c). The
- * message says which vector fired, what the syndrome register (ESR_EL1) means (exception
- * class; for aborts the fault status, access direction and FAR), so a panic line alone
- * usually tells what happened. Later issues add the handled cases (syscalls, user
- * faults) in aarch64_trap before the panic.
+ * IRQs (from any of the four vector groups) go to the GIC driver (irq.c). A semihosting call
+ * QEMU did not enable is skipped (power.c). Every other exception is described by role in a
+ * struct trap_info (core/trap.h) and handed to trap_handle(), which resolves it or panics;
+ * if it returns, the (possibly edited) frame is resumed. The role comes from the syndrome
+ * register (ESR_EL1):
+ *   kind        from the exception class (EC); aborts with a translation, access flag,
+ *               permission or address size fault status are TRAP_PAGE_FAULT, an alignment
+ *               fault status TRAP_ALIGNMENT
+ *   fault_addr  FAR_EL1 for aborts (0 if the syndrome says FAR is not valid) and PC alignment
+ *   write       ISS.WnR of a data abort; exec: an instruction abort
+ *   present     the fault status is a permission fault (a mapping exists)
+ *   desc        the readable text: which vector, what the EC means, for aborts the fault
+ *               status, the access and the address, and the raw ESR
+ * The emergency-stack path (trap_entry.S) arrives at aarch64_stack_overflow instead and is
+ * reported as TRAP_DOUBLE_FAULT with the same description.
  */
 #include "arch/arch.h"
+#include "core/cpu.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "core/string.h"
+#include "core/trap.h"
 
 #include "aarch64.h"
 #include "trapframe.h"
@@ -33,6 +44,13 @@
 #define ISS_WNR (1u << 6)  /* write, not read */
 #define ISS_CM (1u << 8)   /* cache maintenance */
 #define ISS_FNV (1u << 10) /* FAR not valid */
+#define FSC_PERMISSION(fsc) (((fsc) & 0x3c) == 0x0c)
+#define FSC_ALIGNMENT 0x21
+
+/* trap_entry.S reads the CPU's id at offset 0 of the struct cpu TPIDR_EL1 points at. */
+_Static_assert(offsetof(struct cpu, id) == 0, "struct cpu.id must come first");
+
+char aarch64_emergency_stacks[MAX_CPUS][EMERGENCY_STACK_SIZE] __attribute__((aligned(16)));
 
 static const char *const vector_names[16] = {
 	"sync from EL1t", "IRQ from EL1t", "FIQ from EL1t", "SError from EL1t",
@@ -151,10 +169,83 @@ static void describe_sync(struct msgbuf *m, const struct trapframe *tf)
 	}
 }
 
+/* Translation, access flag, permission and address size faults: the page-table kind. */
+static bool fsc_is_mmu_fault(unsigned fsc)
+{
+	return fsc < 0x10;
+}
+
+static void abort_info(struct trap_info *info, const struct trapframe *tf, bool data)
+{
+	uint32_t iss = ESR_ISS(tf->esr);
+	unsigned fsc = iss & 0x3f;
+
+	if (fsc == FSC_ALIGNMENT)
+		info->kind = TRAP_ALIGNMENT;
+	else if (fsc_is_mmu_fault(fsc))
+		info->kind = TRAP_PAGE_FAULT;
+	else
+		info->kind = TRAP_OTHER;
+	info->fault_addr = iss & ISS_FNV ? 0 : tf->far;
+	info->write = data && (iss & ISS_WNR);
+	info->exec = !data;
+	info->present = FSC_PERMISSION(fsc);
+}
+
+/* The role of a synchronous exception (or SError, which has an ESR too). */
+static void sync_info(struct trap_info *info, const struct trapframe *tf)
+{
+	unsigned ec = ESR_EC(tf->esr);
+
+	switch (ec) {
+	case EC_IABT_LOW: case EC_IABT_CUR:
+		abort_info(info, tf, false);
+		break;
+	case EC_DABT_LOW: case EC_DABT_CUR:
+		abort_info(info, tf, true);
+		break;
+	case EC_PC_ALIGN:
+		info->kind = TRAP_ALIGNMENT;
+		info->fault_addr = tf->far;
+		info->exec = true;
+		break;
+	case EC_UNKNOWN: case 0x07: case 0x18: /* undefined; FP/SIMD or system register trap */
+		info->kind = TRAP_UNDEFINED;
+		break;
+	case 0x0d: case 0x0e: case 0x1c: case 0x26: /* BTI, illegal state, PAC, SP alignment */
+		info->kind = TRAP_PROTECTION;
+		break;
+	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: case EC_BRK64:
+		info->kind = TRAP_BREAKPOINT;
+		break;
+	default:
+		info->kind = TRAP_OTHER;
+		break;
+	}
+}
+
+/* The description ("sync from EL1h: data abort: ...") and, for sync and SError, the role. */
+static void describe(struct trap_info *info, struct msgbuf *m, const struct trapframe *tf,
+		     unsigned vec)
+{
+	*info = (struct trap_info){.kind = TRAP_OTHER, .desc = m->buf};
+	m->buf[0] = '\0';
+	msg_add(m, "%s: ", vector_names[vec & 15]);
+	if ((vec & 3) == VEC_SYNC || (vec & 3) == VEC_SERROR) {
+		describe_sync(m, tf);
+		sync_info(info, tf);
+		msg_add(m, " (esr 0x%08lx)", (unsigned long)tf->esr);
+	} else {
+		/* An IRQ arrives here only on the emergency-stack path; a FIQ never should. */
+		msg_add(m, "%s", (vec & 3) == VEC_IRQ ? "interrupt" : "unexpected interrupt");
+	}
+}
+
 void aarch64_trap(struct trapframe *tf, unsigned vec)
 {
 	char text[192];
 	struct msgbuf m = {text, sizeof text, 0};
+	struct trap_info info;
 
 	if ((vec & 3) == VEC_IRQ) {
 		aarch64_irq(tf);
@@ -162,14 +253,27 @@ void aarch64_trap(struct trapframe *tf, unsigned vec)
 	}
 	if ((vec & 3) == VEC_SYNC && aarch64_semihost_fixup(tf))
 		return;
-	text[0] = '\0';
-	msg_add(&m, "%s: ", vector_names[vec & 15]);
-	if ((vec & 3) == VEC_SYNC || (vec & 3) == VEC_SERROR)
-		describe_sync(&m, tf);
-	else
-		msg_add(&m, "unexpected interrupt");
-	msg_add(&m, " (esr 0x%08lx)", (unsigned long)tf->esr);
-	panic_tf(tf, "%s", text);
+	describe(&info, &m, tf, vec);
+	trap_handle(tf, &info);
+}
+
+/* On the emergency stack (trap_entry.S). fault_addr: FAR for an abort, which is what ran into
+ * the guard; otherwise (an interrupt, a BRK...) where the frame would have gone. The frame's
+ * sp is the SP that overflowed. Resuming is impossible: SP_EL1 is the emergency stack now. */
+_Noreturn void aarch64_stack_overflow(struct trapframe *tf, unsigned vec)
+{
+	char text[192];
+	struct msgbuf m = {text, sizeof text, 0};
+	struct trap_info info;
+	unsigned ec = ESR_EC(tf->esr);
+	bool abort = (vec & 3) == VEC_SYNC && (ec == EC_DABT_CUR || ec == EC_IABT_CUR);
+
+	describe(&info, &m, tf, vec);
+	msg_add(&m, "; kernel stack overflow, SP 0x%016lx", (unsigned long)tf->sp);
+	info.kind = TRAP_DOUBLE_FAULT;
+	info.fault_addr = abort && !(tf->esr & ISS_FNV) ? tf->far : tf->sp - TF_SIZE;
+	trap_handle(tf, &info);
+	panic_tf(tf, "%s (trap_handle returned; cannot resume on the emergency stack)", text);
 }
 
 void arch_traps_init(void)
@@ -191,6 +295,12 @@ uintptr_t arch_tf_sp(const struct trapframe *tf)
 uintptr_t arch_tf_fp(const struct trapframe *tf)
 {
 	return tf->x[29];
+}
+
+/* SPSR.M[4:0] = 0b00000: AArch64 EL0 with SP_EL0 (EL0t). */
+bool arch_tf_from_user(const struct trapframe *tf)
+{
+	return (tf->spsr & 0x1f) == 0;
 }
 
 /* x0-x30, sp, then the exception registers, four to a line; one kprintf per line so another

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/cpu.h"
+
 #define ARCH_RFLAGS_IF (1ul << 9)
 
 static inline unsigned long x86_read_rflags(void)
@@ -51,15 +53,19 @@ static inline bool arch_irq_enabled(void)
 	return (x86_read_rflags() & ARCH_RFLAGS_IF) != 0;
 }
 
-/* The initial APIC id from CPUID leaf 1. QEMU numbers the CPUs of -smp n as APIC ids 0..n-1,
- * so this is the CPU index for now. CPUID is slow (a VM exit on real virtualisation, a helper
- * call under TCG) and the id space may have holes on real hardware: the SMP issue replaces this
- * with a per-CPU variable reached through the GS base. */
+/* GS_BASE points at this CPU's port-private per-CPU block (cpu.c, arch_set_this_cpu), whose
+ * first word is the struct cpu pointer: one gs-relative load. volatile, so it is never reused
+ * across code that could move to another CPU once there is preemption. */
+static inline struct cpu *arch_this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
 static inline unsigned arch_cpu_id(void)
 {
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	return b >> 24;
+	return arch_this_cpu()->id;
 }
 
 static inline uint64_t arch_cycle_count(void)

@@ -3,6 +3,8 @@
  *
  * entry.S arrives here on the boot stack, at high addresses, with the boot page tables still
  * mapping physical 0-1 GiB at 0 as well. The order below matters:
+ *   0. point GS at cpus[0]'s per-CPU block (arch_set_this_cpu): spinlocks and panic read
+ *      the CPU id through it, so it comes before anything that could print;
  *   1. drop that identity map, so address 0 is unmapped from now on and a null dereference
  *      faults (everything physical is reached through phys_to_virt(), core/layout.h), and
  *      unmap the guard page below the boot stack;
@@ -11,14 +13,19 @@
  *      where a tick would pass for a double fault as soon as anyone enabled interrupts;
  *   4. install the GDT's TSS and the IDT, so that even a bad start-info pointer below ends in
  *      a readable panic rather than a triple fault;
- *   5. describe the machine in boot_info from the PVH start info, CPUID and CMOS. The
+ *   5. describe the machine in boot_info from the PVH start info, CPUID, CMOS and the ACPI
+ *      MADT (the CPUs: the boot CPU's APIC id first, then every other enabled LAPIC). The
  *      interrupt controllers and the RTC are at q35's fixed places (REFERENCE 8): IOAPIC in
  *      intc_base[0], LAPIC in intc_base[1], timer_irq = the LAPIC timer's vector.
  *
- * Firmware data (start info, memory map, command line) lies below 1 MiB on QEMU, inside the
- * 2 GiB boot window; firmware_ptr() refuses anything outside it instead of faulting.
+ * Firmware data (start info, memory map, command line, ACPI tables) lies below 2 GiB on QEMU,
+ * inside the early direct map (EARLY_MAP_LIMIT); firmware_ptr() refuses anything outside it
+ * instead of faulting. ACPI tables are used only here: arch_mmu_init's direct map covers RAM
+ * alone. The first MiB stays reserved (BIOS data, EBDA, start info, and smp.c's trampoline
+ * page at SMP_TRAMPOLINE_PA).
  */
 #include "arch/arch.h"
+#include "core/cpu.h"
 #include "core/layout.h"
 #include "core/panic.h"
 #include "core/string.h"
@@ -28,6 +35,8 @@
 #define E820_RAM 1
 #define LOW_MEMORY_END 0x100000 /* BIOS data, EBDA, option ROMs, the PVH start info */
 #define MiB (1ull << 20)
+
+_Static_assert(SMP_TRAMPOLINE_PA + PAGE_SIZE <= LOW_MEMORY_END, "trampoline page is reserved");
 
 /* Xen's public/arch-x86/hvm/start_info.h. The memory map fields exist from version 1. */
 struct hvm_start_info {
@@ -57,6 +66,35 @@ struct hvm_modlist_entry {
 	uint64_t reserved;
 };
 
+/* ACPI 6.5, 5.2.5 (RSDP), 5.2.6 (table header), 5.2.12 (MADT). */
+struct acpi_rsdp {
+	char sig[8]; /* "RSD PTR " */
+	uint8_t checksum; /* of the first 20 bytes (revision 0's whole structure) */
+	char oem[6];
+	uint8_t revision;
+	uint32_t rsdt;
+	uint32_t length; /* revision 2+: the extended fields below */
+	uint64_t xsdt;
+	uint8_t xchecksum;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+struct acpi_sdt {
+	char sig[4];
+	uint32_t length; /* of the whole table, header included */
+	uint8_t revision;
+	uint8_t checksum;
+	char oem[6];
+	char oem_table[8];
+	uint32_t oem_revision;
+	uint32_t creator;
+	uint32_t creator_revision;
+} __attribute__((packed));
+
+#define MADT_ENTRIES_OFFSET 44 /* header, local APIC address, flags */
+#define MADT_LOCAL_APIC 0      /* type, length 8, ACPI processor id, APIC id, flags */
+#define MADT_LAPIC_ENABLED 1
+
 extern char __kernel_start[], __kernel_end[]; /* linker.ld, virtual */
 
 static struct boot_info bi;
@@ -64,7 +102,7 @@ static struct boot_info bi;
 /* A pointer to size bytes of firmware data, or NULL if they are not all in the boot window. */
 static const void *firmware_ptr(uint64_t pa, uint64_t size)
 {
-	if (pa == 0 || size > KERNEL_WINDOW_SIZE || pa > KERNEL_WINDOW_SIZE - size)
+	if (pa == 0 || size > EARLY_MAP_LIMIT || pa > EARLY_MAP_LIMIT - size)
 		return NULL;
 	return phys_to_virt(pa);
 }
@@ -152,6 +190,83 @@ static void reserve_modules(const struct hvm_start_info *si)
 		add_range(bi.reserved, &bi.nreserved, m[i].paddr, m[i].size);
 }
 
+static bool acpi_checksum_ok(const void *p, uint32_t len)
+{
+	uint8_t sum = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum += ((const uint8_t *)p)[i];
+	return sum == 0;
+}
+
+/* A mapped, checksummed ACPI table at pa, or NULL. */
+static const struct acpi_sdt *acpi_table(uint64_t pa)
+{
+	const struct acpi_sdt *t = firmware_ptr(pa, sizeof(*t));
+	if (!t || t->length < sizeof(*t) || !firmware_ptr(pa, t->length) ||
+	    !acpi_checksum_ok(t, t->length))
+		return NULL;
+	return t;
+}
+
+/* The table with signature sig, through the XSDT (revision 2+) or the RSDT (q35's RSDP is
+ * revision 0: RSDT only, REFERENCE 8). */
+static const struct acpi_sdt *acpi_find(uint64_t rsdp_pa, const char *sig)
+{
+	const struct acpi_rsdp *r = firmware_ptr(rsdp_pa, 20);
+	if (!r || memcmp(r->sig, "RSD PTR ", 8) != 0 || !acpi_checksum_ok(r, 20))
+		return NULL;
+	bool x = r->revision >= 2 && firmware_ptr(rsdp_pa, sizeof(*r)) && r->xsdt;
+	const struct acpi_sdt *root = acpi_table(x ? r->xsdt : r->rsdt);
+	if (!root)
+		return NULL;
+	unsigned width = x ? 8 : 4, n = (root->length - sizeof(*root)) / width;
+	const uint8_t *entries = (const uint8_t *)(root + 1);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = 0;
+		memcpy(&pa, entries + i * width, width);
+		const struct acpi_sdt *t = acpi_table(pa);
+		if (t && memcmp(t->sig, sig, 4) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void add_cpu(uint64_t apic_id)
+{
+	for (unsigned i = 0; i < bi.ncpus; i++)
+		if (bi.cpu_hwid[i] == apic_id)
+			return;
+	if (bi.ncpus == BOOT_MAX_CPUS) {
+		pr_warn("boot: more than %d CPUs, ignoring APIC id %lu\n", BOOT_MAX_CPUS,
+			(unsigned long)apic_id);
+		return;
+	}
+	bi.cpu_hwid[bi.ncpus++] = apic_id;
+}
+
+/* The boot CPU first (core's cpus[0]), then each enabled processor-local-APIC entry of the
+ * MADT. Entries with only the online-capable bit are hot-plug slots, not CPUs. */
+static void find_cpus(uint64_t rsdp_pa)
+{
+	bi.ncpus = 0;
+	add_cpu(x86_apic_id());
+	const struct acpi_sdt *madt = acpi_find(rsdp_pa, "APIC");
+	if (!madt) {
+		pr_warn("boot: no ACPI MADT: starting the boot CPU only\n");
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)madt + MADT_ENTRIES_OFFSET;
+	const uint8_t *end = (const uint8_t *)madt + madt->length;
+	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
+		if (p[0] != MADT_LOCAL_APIC || p[1] < 8)
+			continue;
+		uint32_t flags;
+		memcpy(&flags, p + 4, sizeof(flags));
+		if (flags & MADT_LAPIC_ENABLED)
+			add_cpu(p[3]);
+	}
+}
+
 static void fill_boot_info(const struct hvm_start_info *si)
 {
 	x86_cpu_identify(bi.cpu_model, sizeof(bi.cpu_model));
@@ -174,12 +289,12 @@ static void fill_boot_info(const struct hvm_start_info *si)
 	bi.timer_irq = VEC_LAPIC_TIMER;
 	bi.rtc_base = RTC_PORT;
 	bi.acpi_rsdp = si->rsdp_paddr;
-	bi.ncpus = 1; /* the SMP issue counts the others in the MADT */
-	bi.cpu_hwid[0] = x86_apic_id();
+	find_cpus(si->rsdp_paddr);
 }
 
 _Noreturn void x86_boot(uint64_t start_info_phys)
 {
+	arch_set_this_cpu(&cpus[0]);
 	finish_boot_page_tables();
 	x86_console_init();
 	x86_pic_mask();

@@ -1,20 +1,33 @@
 /*
- * arch/x86_64/cpu.c: the GDT, the TSS and CPU identification.
+ * arch/x86_64/cpu.c: the GDT, the per-CPU block (GS base, TSS, #DF stack) and CPU
+ * identification.
+ *
+ * Per-CPU block. Each CPU has a port-private struct percpu, and its GS_BASE (and
+ * KERNEL_GS_BASE, so a future swapgs finds it too) points there. Its first word is the
+ * CPU's struct cpu (core/cpu.h, which the port may not extend), so arch_this_cpu() is one
+ * gs-relative load (arch_inline.h). arch_set_this_cpu() must run before anything that takes a
+ * spinlock or prints: boot.c calls it first thing with &cpus[0], core's secondary entry with
+ * &cpus[i]. The block is chosen by the struct's index in cpus[].
  *
  * Segmentation is vestigial in long mode, but the CPU still needs a GDT for the code and data
  * selectors and a TSS for the stacks it switches to: the IST entry for #DF (so a double fault
- * caused by a broken kernel stack still has a stack to report on) and, later, rsp0 for traps
- * from user mode. entry.S loads this GDT before the TSS exists; x86_cpu_init() fills in the TSS
- * descriptor and loads the task register.
- *
- * One TSS for now, so this runs on the boot CPU only: ltr marks the descriptor busy and a
- * second CPU loading it would fault. The SMP issue gives each CPU its own TSS and descriptor.
+ * caused by a broken kernel stack, a guard-page overflow included, still has a stack to report
+ * on) and, later, rsp0 for traps from user mode. One GDT serves every CPU; CPU i's TSS
+ * descriptor is at GDT_TSS(i) (ltr marks a descriptor busy, so they cannot share one). entry.S
+ * and the secondary trampoline load the GDT; x86_cpu_init() fills in this CPU's TSS and
+ * descriptor and loads the task register (rewriting the descriptor as available first, so a
+ * second call on the same CPU is harmless).
  */
 #include <stddef.h>
 
 #include "arch/arch.h"
+#include "core/cpu.h"
 #include "core/string.h"
 #include "x86.h"
+
+#define DF_STACK_SIZE 16384 /* room for a whole panic report */
+
+_Static_assert(X86_MAX_CPUS == MAX_CPUS, "x86.h's X86_MAX_CPUS follows core's MAX_CPUS");
 
 const char arch_name[] = "x86_64";
 
@@ -40,25 +53,48 @@ __attribute__((aligned(16))) uint64_t gdt[GDT_ENTRIES] = {
 	[GDT_USER_CODE / 8] = 0x00affa000000ffff,   /* DPL 3, L */
 };
 
-static struct tss tss;
+struct percpu {
+	struct cpu *self; /* first: arch_this_cpu() reads %gs:0 */
+	struct tss tss;
+	uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+_Static_assert(offsetof(struct percpu, self) == 0, "arch_this_cpu reads %gs:0");
+
+static struct percpu percpu[MAX_CPUS];
+
+void arch_set_this_cpu(struct cpu *c)
+{
+	if (c < cpus || c >= cpus + MAX_CPUS)
+		arch_halt(); /* cannot panic: panic needs this very pointer */
+	struct percpu *p = &percpu[c - cpus];
+
+	p->self = c;
+	wrmsr(MSR_GS_BASE, (uintptr_t)p);
+	wrmsr(MSR_KERNEL_GS_BASE, (uintptr_t)p);
+}
 
 /* A TSS descriptor is 16 bytes: the usual 8 plus the upper 32 bits of the base. */
-static void gdt_set_tss(uintptr_t base, uint32_t limit)
+static void gdt_set_tss(unsigned sel, uintptr_t base, uint32_t limit)
 {
 	uint64_t lo = (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
 		      (0x89ull << 40) /* present, 64-bit TSS (available) */ |
 		      ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)((base >> 24) & 0xff) << 56);
 
-	gdt[GDT_TSS / 8] = lo;
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	gdt[sel / 8] = lo;
+	gdt[sel / 8 + 1] = base >> 32;
 }
 
-void x86_cpu_init(uintptr_t df_stack_top)
+/* This CPU's TSS: IST1 is its own #DF stack (trap.c's IDT sends #DF there). */
+void x86_cpu_init(void)
 {
-	tss.ist[0] = df_stack_top;
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap: user mode gets no port access */
-	gdt_set_tss((uintptr_t)&tss, sizeof(tss) - 1);
-	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS) : "memory");
+	unsigned i = (unsigned)(arch_this_cpu() - cpus);
+	struct percpu *p = &percpu[i];
+
+	p->tss.ist[0] = (uintptr_t)(p->df_stack + sizeof(p->df_stack));
+	p->tss.iomap_base = sizeof(p->tss); /* no I/O bitmap: user mode gets no port access */
+	gdt_set_tss(GDT_TSS(i), (uintptr_t)&p->tss, sizeof(p->tss) - 1);
+	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS(i)) : "memory");
 }
 
 /* The brand string from CPUID 0x80000002-4, without Intel's leading and the trailing padding;

@@ -8,7 +8,9 @@
  * PHYS() addresses. It builds boot page tables that map
  *   - physical 0-1 GiB at 0 (identity), only so the instruction after the paging switch and
  *     the far jump still fetch; boot.c removes it first thing, leaving address 0 unmapped;
- *   - physical 0-2 GiB at KERNEL_BASE (PML4[511] -> PDPT[510], [511]), 2 MiB pages,
+ *   - physical 0-2 GiB at KERNEL_BASE (PML4[511] -> PDPT[510], [511]), 2 MiB pages;
+ *   - the same 2 GiB at DIRECT_MAP_BASE (PML4[256] -> PDPT[0], [1], sharing the two page
+ *     directories), so core's phys_to_virt() works from kmain's first line (core/layout.h);
  * enables PAE, long mode, NX and paging, and far-jumps into 64-bit code, which jumps up to the
  * high addresses, reloads the GDT there (the PVH-era GDTR holds a physical address that stops
  * being mapped), zeroes .bss and calls x86_boot(start_info_phys) with rbp = 0, the root
@@ -18,11 +20,27 @@
  * must not wipe the tables in use. The 32-bit code clears the tables itself rather than trust
  * the loader to have zero-filled them. The stack sits above the tables, with a guard page
  * between them that boot.c unmaps, so an overflow faults instead of rewriting the tables.
+ * mmu.c's final tables leave the guard page out as well.
+ *
+ * Also here: arch_switch_stack, and the secondary CPUs' trampoline (smp.c starts them). The
+ * trampoline is assembled into .rodata and only ever run from its copy at SMP_TRAMPOLINE_PA,
+ * where a SIPI starts the CPU in real mode at CS:IP = 0x0800:0000; so every address inside it
+ * is written SMP_TRAMPOLINE_PA + (label - ap_trampoline_start). Real mode -> protected mode
+ * (its own flat GDT) -> PAE, LME, NXE, paging on x86_ap_pml4 (smp.c: low memory identity-mapped
+ * plus the kernel half, below 4 GiB because CR3 is loaded in 32-bit mode) -> 64-bit code, still
+ * at the low copy -> a jump to ap_start_high in .text, which loads the kernel GDT, the BSP's
+ * CR4 and the kernel CR3 (no identity map), the stack, and calls entry(arg) with rbp = 0 after
+ * telling smp.c it has read x86_ap_boot. The temporary GDT's 64-bit code selector equals the
+ * kernel's GDT_KERNEL_CODE, so CS stays valid across the switch to the kernel GDT.
  */
 #include "x86.h"
 
 #define PHYS(x) ((x) - KERNEL_BASE)
 #define BOOT_STACK_SIZE 16384
+#define AP_LOW(x) (SMP_TRAMPOLINE_PA + (x) - ap_trampoline_start) /* in the copy */
+#define AP_GDT_CODE64 0x08 /* = GDT_KERNEL_CODE */
+#define AP_GDT_DATA 0x10
+#define AP_GDT_CODE32 0x18
 
 	.section .note.Xen, "a", @note
 	.p2align 2
@@ -39,15 +57,18 @@ _start32:
 	cld
 	mov $PHYS(boot_stack_top), %esp
 
-	/* Clear the PML4, both PDPTs and the two page directories. */
+	/* Clear the PML4, the three PDPTs and the two page directories. */
 	mov $PHYS(boot_pml4), %edi
-	mov $(5 * 4096 / 4), %ecx
+	mov $(6 * 4096 / 4), %ecx
 	xor %eax, %eax
 	rep stosl
 
 	movl $(PHYS(boot_pdpt_low) + PTE_P + PTE_W), PHYS(boot_pml4)
+	movl $(PHYS(boot_pdpt_direct) + PTE_P + PTE_W), PHYS(boot_pml4) + 256 * 8
 	movl $(PHYS(boot_pdpt_high) + PTE_P + PTE_W), PHYS(boot_pml4) + 511 * 8
 	movl $(PHYS(boot_pd) + PTE_P + PTE_W), PHYS(boot_pdpt_low)
+	movl $(PHYS(boot_pd) + PTE_P + PTE_W), PHYS(boot_pdpt_direct)
+	movl $(PHYS(boot_pd) + 4096 + PTE_P + PTE_W), PHYS(boot_pdpt_direct) + 8
 	movl $(PHYS(boot_pd) + PTE_P + PTE_W), PHYS(boot_pdpt_high) + 510 * 8
 	movl $(PHYS(boot_pd) + 4096 + PTE_P + PTE_W), PHYS(boot_pdpt_high) + 511 * 8
 
@@ -123,12 +144,108 @@ gdtr_virt:
 	.word GDT_ENTRIES * 8 - 1
 	.quad gdt
 
+/* arch_switch_stack(stack_top, fn, arg): a fresh root frame (rbp = 0) on the new stack, with
+ * rsp 16-byte aligned at the call as the ABI wants. fn must not return. */
+	.text
+	.globl arch_switch_stack
+	.type arch_switch_stack, @function
+arch_switch_stack:
+	mov %rdi, %rsp
+	and $-16, %rsp
+	xor %ebp, %ebp
+	mov %rsi, %rax
+	mov %rdx, %rdi
+	call *%rax
+	ud2
+	.size arch_switch_stack, . - arch_switch_stack
+
+/* Secondary CPUs, second half: at the high address, on x86_ap_pml4, interrupts masked. */
+	.p2align 4
+ap_start_high:
+	lgdt gdtr_virt(%rip)
+	mov $GDT_KERNEL_DATA, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	xor %eax, %eax
+	mov %eax, %fs
+	mov %eax, %gs
+	lea x86_ap_boot(%rip), %rbx
+	mov AP_BOOT_CR4(%rbx), %rax
+	mov %rax, %cr4
+	mov AP_BOOT_CR3(%rbx), %rax
+	mov %rax, %cr3
+	mov AP_BOOT_STACK(%rbx), %rsp
+	mov AP_BOOT_ENTRY(%rbx), %rax
+	mov AP_BOOT_ARG(%rbx), %rdi
+	movl $1, AP_BOOT_STARTED(%rbx)	/* x86_ap_boot is free for the next CPU from here */
+	xor %ebp, %ebp
+	call *%rax
+3:	cli
+	hlt
+	jmp 3b
+
+/* Secondary CPUs, first half: the real-mode trampoline, run only from its copy. */
+	.section .rodata
+	.p2align 4
+	.globl ap_trampoline_start, ap_trampoline_end
+	.code16
+ap_trampoline_start:
+	cli
+	cld
+	mov %cs, %ax
+	mov %ax, %ds
+	lgdtl ap_gdtr - ap_trampoline_start	/* ds-relative: the offset in the page */
+	mov %cr0, %eax
+	or $CR0_PE, %eax
+	mov %eax, %cr0
+	ljmpl $AP_GDT_CODE32, $AP_LOW(ap_start32)
+
+	.code32
+ap_start32:
+	mov $AP_GDT_DATA, %eax
+	mov %eax, %ds
+	mov %eax, %es
+	mov %eax, %ss
+	mov %cr4, %eax
+	or $CR4_PAE, %eax
+	mov %eax, %cr4
+	mov $PHYS(x86_ap_pml4), %eax
+	mov %eax, %cr3
+	mov $MSR_EFER, %ecx
+	rdmsr
+	or $(EFER_LME + EFER_NXE), %eax
+	wrmsr
+	mov %cr0, %eax
+	or $(CR0_PG + CR0_WP), %eax
+	mov %eax, %cr0
+	ljmp $AP_GDT_CODE64, $AP_LOW(ap_start64)
+
+	.code64
+ap_start64:
+	movabs $ap_start_high, %rax
+	jmp *%rax
+
+	.p2align 3
+ap_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code, as GDT_KERNEL_CODE */
+	.quad 0x00cf92000000ffff	/* 0x10: flat data */
+	.quad 0x00cf9a000000ffff	/* 0x18: flat 32-bit code */
+	.word 0
+ap_gdtr:
+	.word 4 * 8 - 1
+	.long AP_LOW(ap_gdt)
+ap_trampoline_end:
+
 	.section .bootbss, "aw", @nobits
 	.p2align 12
-	.globl boot_pml4, boot_pdpt_high, boot_pd, boot_pt, boot_stack_guard
+	.globl boot_pml4, boot_pd, boot_pt, boot_stack_guard
 boot_pml4:
 	.skip 4096
 boot_pdpt_low:
+	.skip 4096
+boot_pdpt_direct:		/* PML4[256]: the early direct map */
 	.skip 4096
 boot_pdpt_high:
 	.skip 4096

@@ -9,7 +9,14 @@
  * polarity the caller of arch_irq_unmask passes. The LAPIC timer has its own vector
  * (VEC_LAPIC_TIMER, programmed by timer.c), LAPIC errors another (VEC_LAPIC_ERROR), and the
  * spurious-interrupt vector is 0xff. VEC_SELFTEST runs x86_selftest_hook, which only the
- * port's ktests set (to check the entry path). Vectors 0-31 are the CPU's exceptions.
+ * port's ktests set (to check the entry path). Vectors 0-31 are the CPU's exceptions (and the
+ * NMI, which smp.c uses for TLB shootdowns).
+ *
+ * Each CPU has its own LAPIC at the same physical (and so the same virtual) address: the boot
+ * CPU maps it once in arch_irq_init, and every CPU programs its own with x86_lapic_init_cpu()
+ * (secondaries from arch_cpu_init_secondary). Device interrupts all go to the boot CPU.
+ * x86_lapic_send_ipi() writes the ICR pair with interrupts masked (an IPI sent from an
+ * interrupt handler in between would change the destination) and waits until it is sent.
  *
  * Entry. trap_entry.S saves a full trapframe for every vector and calls x86_trap(), which
  * hands vectors >= 32 to x86_interrupt() here; that returns false for a vector nobody
@@ -81,15 +88,25 @@ void x86_pic_mask(void)
 	outb(PIC2_DATA, 0xff);
 }
 
+void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr)
+{
+	unsigned long s = arch_irq_save();
+	x86_lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	x86_lapic_write(LAPIC_ICR_LO, icr);
+	while (x86_lapic_read(LAPIC_ICR_LO) & LAPIC_ICR_PENDING)
+		arch_cpu_relax();
+	arch_irq_restore(s);
+}
+
 /* Enable this CPU's LAPIC with every local interrupt masked except LINT1 (NMI, as the
- * firmware set it) and errors; the timer stays masked until timer.c starts it. */
-static void lapic_init(void)
+ * firmware set it) and errors; the timer stays masked until timer.c starts it. The boot CPU
+ * maps the registers first (lapic_init); every CPU has them at the same address. */
+void x86_lapic_init_cpu(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	lapic = x86_mmio_map(base & PTE_ADDR_MASK, PAGE_SIZE);
 	x86_lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_LAPIC_TIMER);
 	x86_lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED);
 	x86_lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
@@ -97,6 +114,12 @@ static void lapic_init(void)
 	x86_lapic_write(LAPIC_ESR, 0);
 	x86_lapic_write(LAPIC_TPR, 0);
 	x86_lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+}
+
+static void lapic_init(void)
+{
+	lapic = x86_mmio_map(rdmsr(MSR_APIC_BASE) & PTE_ADDR_MASK, PAGE_SIZE);
+	x86_lapic_init_cpu();
 	bsp_apic_id = x86_lapic_read(LAPIC_ID) >> 24;
 }
 

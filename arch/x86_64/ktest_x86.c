@@ -1,6 +1,7 @@
 /*
  * arch/x86_64/ktest_x86.c: in-kernel tests of the x86_64 port's interrupt path, RTC date
- * math and interrupt-controller bounds (run with ktest=all, like core's).
+ * math, interrupt-controller bounds, page tables, per-CPU state and TLB shootdowns (run with
+ * ktest=all, like core's; the cross-CPU ones skip on one CPU).
  *
  * x86_irq_regs_preserved loads every general register (rbp included) and sets DF and CF,
  * then halts with interrupts enabled until three interrupts have come and gone, and checks
@@ -10,9 +11,13 @@
  * dropping the r10 restore fails the test). The others are timer ticks.
  */
 #include "arch/arch.h"
+#include "core/cpu.h"
 #include "core/errno.h"
 #include "core/irq.h"
 #include "core/ktest.h"
+#include "core/layout.h"
+#include "core/pmm.h"
+#include "core/smp.h"
 #include "core/time.h"
 #include "x86.h"
 
@@ -184,4 +189,229 @@ KTEST(x86_tick_rate)
 		(unsigned long)(centi_hz % 100), TICK_HZ, (unsigned long)arch_counter_freq(),
 		(unsigned long)arch_rtc_seconds());
 	KT_EXPECT(centi_hz >= TICK_HZ * 80ull && centi_hz <= TICK_HZ * 103ull);
+}
+
+/* ---- Page tables, per-CPU state, TLB shootdowns ------------------------------------------ */
+
+#define RWX (MMU_READ | MMU_WRITE | MMU_EXEC)
+/* Scratch kernel addresses of these tests only: below core's tests' pages at the vmap end. */
+#define X86_SCRATCH (VMAP_AREA_BASE + VMAP_AREA_SIZE - 256 * (uint64_t)PAGE_SIZE)
+
+/* Run fn(arg) on CPU cpu: here if it is this one, else through core's mailbox; false if it did
+ * not finish within a second. */
+static bool run_on(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	if (cpu == arch_cpu_id()) {
+		fn(arg);
+		return true;
+	}
+	if (smp_call_on(cpu, fn, arg) != 0)
+		return false;
+	uint64_t deadline = time_ns() + NSEC_PER_SEC;
+	while (!smp_call_done(cpu) && time_ns() < deadline)
+		arch_cpu_relax();
+	return smp_call_done(cpu);
+}
+
+struct cpu_state {
+	struct cpu *self;
+	uint64_t gs_base, kernel_gs_base, cr3, cr4;
+	unsigned apic_id;
+	uint16_t tr;
+};
+
+static void read_cpu_state(void *arg)
+{
+	struct cpu_state *st = arg;
+	st->self = arch_this_cpu();
+	st->gs_base = rdmsr(MSR_GS_BASE);
+	st->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	st->cr3 = read_cr3();
+	st->cr4 = read_cr4();
+	st->apic_id = x86_apic_id();
+	__asm__ volatile("str %0" : "=r"(st->tr));
+}
+
+/* Every CPU: GS points at a block whose first word is its struct cpu, its own TSS, the
+ * kernel tables, the boot CPU's CR4, and the APIC id the MADT gave for it. */
+KTEST(x86_per_cpu_state)
+{
+	const struct boot_info *bi = kernel_boot_info();
+	uint64_t cr4 = read_cr4();
+
+	for (unsigned i = 0; i < ncpus_online; i++) {
+		struct cpu_state st = {0};
+		KT_EXPECT(run_on(i, read_cpu_state, &st));
+		KT_EXPECT(st.self == &cpus[i]);
+		KT_EXPECT(st.gs_base != 0 && st.gs_base == st.kernel_gs_base);
+		KT_EXPECT(*(struct cpu **)st.gs_base == &cpus[i]);
+		KT_EXPECT_EQ(st.tr, GDT_TSS(i));
+		KT_EXPECT_EQ(st.cr3 & PTE_ADDR_MASK, x86_kernel_pml4());
+		KT_EXPECT_EQ(st.cr4, cr4);
+		KT_EXPECT_EQ(st.apic_id, bi->cpu_hwid[i]);
+	}
+}
+
+/* What arch_mmu_init built: no identity map, the boot stack's guard, the direct map, the
+ * trampoline read-only where it is linked, and the CPU features CPUID offers turned on. */
+KTEST(x86_kernel_tables)
+{
+	struct arch_aspace *k = arch_kernel_aspace();
+	uint64_t pa;
+	unsigned prot;
+	uint32_t r[4];
+
+	KT_EXPECT_EQ(arch_mmu_query(k, SMP_TRAMPOLINE_PA, &pa, &prot), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_query(k, 0x100000, &pa, &prot), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_query(k, (uintptr_t)boot_stack_guard, &pa, &prot), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_query(k, (uintptr_t)boot_stack_guard + PAGE_SIZE, &pa, &prot), 0);
+	KT_EXPECT_EQ(prot & RWX, MMU_READ | MMU_WRITE);
+	KT_EXPECT_EQ(arch_mmu_query(k, DIRECT_MAP_BASE + 0x100123, &pa, &prot), 0);
+	KT_EXPECT_EQ(pa, 0x100123);
+	KT_EXPECT_EQ(prot & (RWX | MMU_USER), MMU_READ | MMU_WRITE);
+	KT_EXPECT_EQ(arch_mmu_query(k, (uintptr_t)ap_trampoline_start, &pa, &prot), 0);
+	KT_EXPECT_EQ(prot & RWX, MMU_READ);
+	KT_EXPECT_EQ(arch_mmu_query(k, USER_TOP, &pa, &prot), -ENOENT); /* not canonical */
+	cpuid(7, 0, r);
+	KT_EXPECT(read_cr4() & CR4_PGE);
+	KT_EXPECT_EQ(!!(read_cr4() & CR4_SMEP), !!(r[1] & (1u << 7)));
+	KT_EXPECT_EQ(!!(read_cr4() & CR4_SMAP), !!(r[1] & (1u << 20)));
+}
+
+/* Changing one page of the direct map splits its 2 MiB page; the neighbours keep theirs. */
+KTEST(x86_direct_map_split)
+{
+	struct arch_aspace *k = arch_kernel_aspace();
+	uint64_t pa = alloc_page(), got;
+	unsigned prot;
+	volatile uint64_t *v = phys_to_virt(pa);
+	uintptr_t next = (uintptr_t)v ^ PAGE_SIZE; /* the other page of an aligned pair */
+
+	KT_EXPECT(pa != 0);
+	*v = 0x6a616e7573;
+	KT_EXPECT_EQ(arch_mmu_protect(k, (uintptr_t)v, PAGE_SIZE, MMU_READ), 0);
+	KT_EXPECT_EQ(arch_mmu_query(k, (uintptr_t)v + 8, &got, &prot), 0);
+	KT_EXPECT_EQ(got, pa + 8);
+	KT_EXPECT_EQ(prot & RWX, MMU_READ);
+	KT_EXPECT_EQ(arch_mmu_query(k, next, &got, &prot), 0);
+	KT_EXPECT_EQ(got, pa ^ PAGE_SIZE);
+	KT_EXPECT_EQ(prot & RWX, MMU_READ | MMU_WRITE);
+	KT_EXPECT_EQ(*v, 0x6a616e7573);
+	KT_EXPECT_EQ(arch_mmu_protect(k, (uintptr_t)v, PAGE_SIZE, MMU_READ | MMU_WRITE), 0);
+	*v = 0;
+	free_page(pa);
+}
+
+/* -EEXIST and -EINVAL change nothing; a no-access page stays mapped; device memory. */
+KTEST(x86_mmu_contracts)
+{
+	struct arch_aspace *k = arch_kernel_aspace();
+	uint64_t pa = alloc_pages(2), got;
+	unsigned prot;
+
+	KT_EXPECT(pa != 0);
+	KT_EXPECT_EQ(arch_mmu_map(k, X86_SCRATCH + 2 * PAGE_SIZE, pa, PAGE_SIZE, MMU_READ), 0);
+	KT_EXPECT_EQ(arch_mmu_map(k, X86_SCRATCH, pa, 4 * PAGE_SIZE, MMU_READ), -EEXIST);
+	KT_EXPECT_EQ(arch_mmu_query(k, X86_SCRATCH, &got, &prot), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_map(k, X86_SCRATCH, pa, PAGE_SIZE, MMU_READ | MMU_USER), -EINVAL);
+	KT_EXPECT_EQ(arch_mmu_map(k, X86_SCRATCH, pa + 1, PAGE_SIZE, MMU_READ), -EINVAL);
+	KT_EXPECT_EQ(arch_mmu_map(k, USER_TOP, pa, PAGE_SIZE, MMU_READ), -EINVAL);
+	KT_EXPECT_EQ(arch_mmu_protect(k, X86_SCRATCH + 2 * PAGE_SIZE, PAGE_SIZE, 0), 0);
+	KT_EXPECT_EQ(arch_mmu_query(k, X86_SCRATCH + 2 * PAGE_SIZE, &got, &prot), 0);
+	KT_EXPECT_EQ(got, pa);
+	KT_EXPECT_EQ(prot, 0);
+	KT_EXPECT_EQ(arch_mmu_protect(k, X86_SCRATCH + PAGE_SIZE, 2 * PAGE_SIZE, MMU_READ),
+		     -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_unmap(k, X86_SCRATCH, 4 * PAGE_SIZE), 0);
+	KT_EXPECT_EQ(arch_mmu_map(k, X86_SCRATCH, pa, PAGE_SIZE, MMU_READ | MMU_DEVICE), 0);
+	KT_EXPECT_EQ(arch_mmu_query(k, X86_SCRATCH, &got, &prot), 0);
+	KT_EXPECT_EQ(prot & (RWX | MMU_DEVICE), MMU_READ | MMU_DEVICE);
+	KT_EXPECT_EQ(arch_mmu_unmap(k, X86_SCRATCH, PAGE_SIZE), 0);
+	free_pages(pa, 2);
+}
+
+/* Take every free frame, as a list threaded through the blocks themselves. */
+static uint64_t exhaust_memory(void)
+{
+	uint64_t list = 0;
+	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
+		uint64_t pa;
+		while ((pa = alloc_pages((unsigned)order)) != 0) {
+			uint64_t *b = phys_to_virt(pa);
+			b[0] = list;
+			b[1] = (uint64_t)order;
+			list = pa;
+		}
+	}
+	return list;
+}
+
+static void give_back(uint64_t list)
+{
+	while (list) {
+		uint64_t *b = phys_to_virt(list), next = b[0];
+		free_pages(list, (unsigned)b[1]);
+		list = next;
+	}
+}
+
+/* Out of table pages, map fails with -ENOMEM and leaves no page of the range mapped. */
+KTEST(x86_mmu_out_of_memory)
+{
+	uint64_t before = pmm_free_frames(), got;
+	unsigned prot;
+	struct arch_aspace *as = arch_aspace_create();
+	uint64_t list = exhaust_memory();
+
+	KT_EXPECT(as != NULL && list != 0);
+	KT_EXPECT(arch_aspace_create() == NULL);
+	KT_EXPECT_EQ(arch_mmu_map(as, 0x1ff000, 0x100000, 2 * PAGE_SIZE, MMU_READ | MMU_USER),
+		     -ENOMEM);
+	give_back(list);
+	KT_EXPECT_EQ(arch_mmu_query(as, 0x1ff000, &got, &prot), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_query(as, 0x200000, &got, &prot), -ENOENT);
+	arch_aspace_destroy(as);
+	KT_EXPECT_EQ(pmm_free_frames(), before);
+}
+
+static volatile uint64_t remote_value;
+
+static void remote_read(void *arg)
+{
+	remote_value = *(volatile uint64_t *)arg;
+}
+
+/* CPU 1 reads a page (so its TLB holds the translation), CPU 0 unmaps the range and maps the
+ * page to another frame: CPU 1 must then read the new frame. QEMU's TCG keeps a TLB per vCPU,
+ * so without the shootdown CPU 1 really reads the old frame (checked: both cases fail with
+ * the shootdown disabled). npages above FLUSH_PAGES_MAX takes the full-flush path. */
+static void check_shootdown(size_t npages)
+{
+	struct arch_aspace *k = arch_kernel_aspace();
+	uint64_t a = alloc_page(), b = alloc_page();
+	uintptr_t first = X86_SCRATCH, last = first + (npages - 1) * PAGE_SIZE;
+
+	*(uint64_t *)phys_to_virt(a) = 0xaaaa;
+	*(uint64_t *)phys_to_virt(b) = 0xbbbb;
+	for (size_t i = 0; i < npages; i++)
+		KT_EXPECT_EQ(arch_mmu_map(k, first + i * PAGE_SIZE, a, PAGE_SIZE, MMU_READ), 0);
+	KT_EXPECT(run_on(1, remote_read, (void *)last));
+	KT_EXPECT_EQ(remote_value, 0xaaaa);
+	KT_EXPECT_EQ(arch_mmu_unmap(k, first, npages * PAGE_SIZE), 0);
+	KT_EXPECT_EQ(arch_mmu_map(k, last, b, PAGE_SIZE, MMU_READ), 0);
+	KT_EXPECT(run_on(1, remote_read, (void *)last));
+	KT_EXPECT_EQ(remote_value, 0xbbbb);
+	KT_EXPECT_EQ(arch_mmu_unmap(k, last, PAGE_SIZE), 0);
+	free_page(a);
+	free_page(b);
+}
+
+KTEST(x86_tlb_shootdown)
+{
+	if (ncpus_online < 2 || arch_cpu_id() == 1) {
+		ktest_skip("needs -smp 2 or more");
+		return;
+	}
+	check_shootdown(1);
+	check_shootdown(64);
 }

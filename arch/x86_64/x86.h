@@ -18,22 +18,31 @@
 #define GDT_KERNEL_DATA 0x10
 #define GDT_USER_DATA 0x20
 #define GDT_USER_CODE 0x28
-#define GDT_TSS 0x30 /* a 16-byte system descriptor: two slots */
-#define GDT_ENTRIES 8
+#define GDT_TSS_BASE 0x30 /* CPU i's TSS: a 16-byte system descriptor (two slots) */
+#define GDT_TSS(i) (GDT_TSS_BASE + 16 * (i))
+#define X86_MAX_CPUS 16 /* core's MAX_CPUS (BOOT_MAX_CPUS), usable from asm; cpu.c checks */
+#define GDT_ENTRIES (GDT_TSS_BASE / 8 + 2 * X86_MAX_CPUS)
 
-/* Control registers, EFER and page-table bits used by the boot trampoline. */
+/* Control registers, MSRs and page-table bits used by the boot trampolines and mmu.c. */
 #define CR0_PE (1 << 0)
 #define CR0_WP (1 << 16)
 #define CR0_PG 0x80000000
 #define CR4_PAE (1 << 5)
+#define CR4_PGE (1 << 7)
+#define CR4_SMEP (1 << 20)
+#define CR4_SMAP (1 << 21)
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
 #define EFER_NXE (1 << 11)
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102 /* what swapgs exchanges GS_BASE with */
 #define PTE_P 0x1
 #define PTE_W 0x2
+#define PTE_U 0x4
 #define PTE_PWT 0x8
 #define PTE_PCD 0x10 /* with PWT and the power-on PAT: uncacheable, for device registers */
-#define PTE_PS 0x80 /* 2 MiB page in a page directory */
+#define PTE_PS 0x80 /* large page, in a page directory (2 MiB) or PDPT (1 GiB) */
+#define PTE_G 0x100 /* global: survives CR3 writes (with CR4.PGE) */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PAGE_SIZE 4096
@@ -50,6 +59,16 @@
 #define ACPI_PM_TIMER 0x608 /* FADT PM_TMR_BLK on q35 (REFERENCE 8): 24 bits, 3.579545 MHz */
 #define ACPI_PM1A_CNT 0x604 /* where SeaBIOS puts PM1a_CNT on q35 and pc (REFERENCE 1.2) */
 #define ISA_DEBUG_EXIT 0xf4
+
+/* SMP (smp.c, entry.S): the secondary CPUs' real-mode trampoline is copied to this page below
+ * 1 MiB (SIPI vector = page number), which boot.c keeps out of the frame allocator. */
+#define SMP_TRAMPOLINE_PA 0x8000
+#define AP_BOOT_CR3 0 /* offsets in struct x86_ap_boot (smp.c), read by entry.S */
+#define AP_BOOT_CR4 8
+#define AP_BOOT_STACK 16
+#define AP_BOOT_ENTRY 24
+#define AP_BOOT_ARG 32
+#define AP_BOOT_STARTED 40
 
 /* Interrupt controllers (REFERENCE 8, from the MADT of q35). The physical addresses are above
  * the 2 GiB boot window, so mmio.c maps them into its own window (x86_mmio_map). */
@@ -80,7 +99,11 @@
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_TIMER_DIVIDE 0x3e0
 #define LAPIC_SVR_ENABLE (1 << 8)
+#define LAPIC_ICR_INIT (5 << 8)     /* delivery mode INIT */
+#define LAPIC_ICR_NMI (4 << 8)      /* delivery mode NMI (the vector is ignored) */
+#define LAPIC_ICR_STARTUP (6 << 8)  /* delivery mode start-up (SIPI); vector = page number */
 #define LAPIC_ICR_PENDING (1 << 12) /* delivery status: send pending */
+#define LAPIC_ICR_ASSERT (1 << 14)  /* level: assert */
 #define LAPIC_ICR_SELF (1 << 18)    /* destination shorthand: this CPU */
 #define LAPIC_LVT_MASKED (1 << 16)
 #define LAPIC_TIMER_PERIODIC (1 << 17)
@@ -89,6 +112,7 @@
 #ifndef __ASSEMBLER__
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -158,6 +182,18 @@ static inline uint64_t read_cr2(void)
 	return v;
 }
 
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
 static inline uint64_t read_cr3(void)
 {
 	uint64_t v;
@@ -184,25 +220,43 @@ struct trapframe;
 _Noreturn void x86_boot(uint64_t start_info_phys);        /* boot.c, called by entry.S */
 void x86_trap(struct trapframe *tf);                     /* trap.c, called by trap_entry.S */
 void x86_console_init(void);                             /* console.c */
-void x86_cpu_init(uintptr_t df_stack_top);               /* cpu.c: TSS, task register */
+void x86_cpu_init(void);                                 /* cpu.c: this CPU's TSS, ltr */
 void x86_cpu_identify(char *buf, unsigned size);         /* cpu.c */
 unsigned x86_apic_id(void);                              /* cpu.c */
 void x86_pic_mask(void);                                 /* irq.c: both 8259s */
+void x86_lapic_init_cpu(void);                           /* irq.c: this CPU's LAPIC */
 bool x86_interrupt(uint64_t vector);                     /* irq.c: false if not ours */
 uint32_t x86_lapic_read(unsigned reg);                   /* irq.c */
 void x86_lapic_write(unsigned reg, uint32_t v);          /* irq.c */
+void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr); /* irq.c: waits until sent */
+uint64_t x86_kernel_pml4(void);                          /* mmu.c: physical */
+void x86_tlb_flush_local(uintptr_t va, size_t npages);   /* mmu.c: this CPU only */
+void x86_tlb_join(void);                                 /* smp.c: receive shootdowns */
+void x86_tlb_shootdown(uintptr_t va, size_t npages);     /* smp.c: the other CPUs */
+bool x86_tlb_shootdown_nmi(void);                        /* smp.c: false if not for it */
+void x86_mmio_install(uint64_t *pdpt_top);               /* mmio.c: into PML4[511]'s PDPT */
 uint8_t x86_cmos_read(uint8_t reg);                      /* timer.c, serialised */
 uint64_t x86_unix_seconds(unsigned year, unsigned month, unsigned day, unsigned hour,
 			  unsigned min, unsigned sec);          /* timer.c: the RTC's date math */
 volatile void *x86_mmio_map(uint64_t pa, uint64_t size); /* mmio.c: uncached, never unmapped */
 extern void (*volatile x86_selftest_hook)(void);         /* irq.c: runs on VEC_SELFTEST */
 
-/* entry.S: the boot page tables (see its comment) and the boot stack's guard page. */
+/* entry.S: the boot page tables (see its comment), the boot stack's guard page and the
+ * secondary CPUs' trampoline (copied, never run in place). */
 extern uint64_t boot_pml4[512];
-extern uint64_t boot_pdpt_high[512]; /* PML4[511]: the top 512 GiB */
 extern uint64_t boot_pd[2 * 512]; /* 2 MiB pages, physical 0-2 GiB */
 extern uint64_t boot_pt[512];
 extern char boot_stack_guard[4096];
+extern const char ap_trampoline_start[], ap_trampoline_end[];
+
+/* smp.c, read by entry.S's trampoline: the tables it switches to (below 4 GiB, in the image)
+ * and what the starting CPU loads (AP_BOOT_* offsets). */
+extern uint64_t x86_ap_pml4[512];
+struct x86_ap_boot {
+	uint64_t cr3, cr4, stack, entry, arg;
+	uint32_t started; /* set by the CPU once it has read the rest: smp.c may reuse them */
+};
+extern struct x86_ap_boot x86_ap_boot;
 
 #endif /* !__ASSEMBLER__ */
 

@@ -1,0 +1,47 @@
+/*
+ * core/cpu.h: per-CPU state.
+ *
+ * cpus[i] belongs to CPU i; only CPU i writes its fields (other CPUs may read the counters).
+ * The port keeps a pointer to the running CPU's struct in a per-CPU register
+ * (arch_set_this_cpu / arch_this_cpu), so this_cpu() costs one register read, and
+ * arch_cpu_id() is this_cpu()->id. The lock bookkeeping records what this CPU holds, so the
+ * "no spinlock held here" assertion can name the lock and where it was taken.
+ */
+#ifndef CORE_CPU_H
+#define CORE_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/boot_info.h"
+
+#define MAX_CPUS BOOT_MAX_CPUS
+#define HELD_LOCKS_MAX 8
+
+struct spinlock;
+
+struct cpu {
+	unsigned id;          /* index in cpus[], 0 = boot CPU */
+	uint64_t hwid;        /* APIC id / MPIDR */
+	bool online;          /* set by the CPU itself once it runs its idle loop */
+	uintptr_t stack_top;  /* this CPU's boot/idle kernel stack */
+	uint64_t ticks;       /* timer interrupts taken */
+	unsigned lock_depth;  /* spinlocks held */
+	struct {
+		const struct spinlock *lock;
+		uintptr_t where; /* return address of the spin_lock_irqsave call */
+	} held[HELD_LOCKS_MAX];
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus_online;
+
+/* Boot CPU: start every other CPU the firmware described, each on its own guarded kernel
+ * stack; returns once each has come online or timed out (reported, not fatal). */
+void smp_start_secondaries(const struct boot_info *bi);
+
+/* Panic, naming each lock and where it was taken, if this CPU holds any spinlock. Called on
+ * every return to user mode, exec and sleep (processes issue) and by tests. */
+void assert_no_locks_held(const char *where);
+
+#endif
