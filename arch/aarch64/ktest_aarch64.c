@@ -76,21 +76,6 @@ KTEST(aarch64_irq_bounds)
 	arch_irq_mask(1000); /* out of range: ignored, not a wild register write */
 }
 
-/* The virtual timer seen from the counter: ticks per second of monotonic time within 5% of
- * TICK_HZ. Prints the rate and the RTC, for comparing with the host's clock. */
-KTEST(aarch64_tick_rate)
-{
-	uint64_t t0 = time_ns(), n0 = time_ticks(arch_cpu_id());
-	time_delay_ns(NSEC_PER_SEC / 2);
-	uint64_t n = time_ticks(arch_cpu_id()) - n0, ns = time_ns() - t0;
-	uint64_t centi_hz = n * 100 * NSEC_PER_SEC / ns;
-	kprintf("# %lu ticks in %lu ns: %lu.%02lu/s at TICK_HZ %u; counter %lu Hz; RTC %lu\n",
-		(unsigned long)n, (unsigned long)ns, (unsigned long)(centi_hz / 100),
-		(unsigned long)(centi_hz % 100), TICK_HZ, (unsigned long)arch_counter_freq(),
-		(unsigned long)arch_rtc_seconds());
-	KT_EXPECT(centi_hz >= TICK_HZ * 95ull && centi_hz <= TICK_HZ * 105ull);
-}
-
 KTEST(aarch64_per_cpu_register)
 {
 	KT_EXPECT_EQ(read_sysreg(tpidr_el1), (uintptr_t)arch_this_cpu());

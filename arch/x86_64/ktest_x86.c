@@ -173,24 +173,6 @@ KTEST(x86_rtc_date_math)
 	KT_EXPECT_EQ(x86_unix_seconds(2100, 3, 1, 0, 0, 0), 4107542400);
 }
 
-/* The LAPIC timer's calibration, seen from the TSC's: ticks per second of monotonic time
- * near TICK_HZ. QEMU's periodic LAPIC timer merges ticks missed while the host did not run the
- * vCPU (up to 6% in 0.5 s on a busy host, measured), so the bound below is loose; it still
- * catches a wrong divider or a broken calibration, which are off by factors. One tick more
- * than due can be a boundary effect. Prints the rate and the RTC, to compare with the host. */
-KTEST(x86_tick_rate)
-{
-	uint64_t t0 = time_ns(), n0 = time_ticks(arch_cpu_id());
-	time_delay_ns(NSEC_PER_SEC / 2);
-	uint64_t n = time_ticks(arch_cpu_id()) - n0, ns = time_ns() - t0;
-	uint64_t centi_hz = n * 100 * NSEC_PER_SEC / ns;
-	kprintf("# %lu ticks in %lu ns: %lu.%02lu/s at TICK_HZ %u; TSC %lu Hz; RTC %lu\n",
-		(unsigned long)n, (unsigned long)ns, (unsigned long)(centi_hz / 100),
-		(unsigned long)(centi_hz % 100), TICK_HZ, (unsigned long)arch_counter_freq(),
-		(unsigned long)arch_rtc_seconds());
-	KT_EXPECT(centi_hz >= TICK_HZ * 80ull && centi_hz <= TICK_HZ * 103ull);
-}
-
 /* ---- Page tables, per-CPU state, TLB shootdowns ------------------------------------------ */
 
 #define RWX (MMU_READ | MMU_WRITE | MMU_EXEC)

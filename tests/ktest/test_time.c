@@ -9,16 +9,22 @@
 #include "core/console_input.h"
 #include "core/time.h"
 
+/* The tick seen from the counter: a wrong divider or calibration is off by a factor, so the
+ * bounds are loose; QEMU may merge ticks the host did not run the vCPU for (x86_64 measured
+ * up to 6% in 0.5 s on a busy host). Prints the rate and the RTC, to compare with the host. */
 KTEST(timer_interrupts_delivered)
 {
 	KT_EXPECT(arch_irq_enabled());
-	uint64_t before = time_ticks(arch_cpu_id());
-	time_delay_ns(200 * 1000 * 1000ull); /* 20 ticks at 100 Hz */
-	uint64_t got = time_ticks(arch_cpu_id()) - before;
-	KT_EXPECT(got >= 10);
-	KT_EXPECT(got <= 40);
-	if (got < 10 || got > 40)
-		kprintf("# %llu ticks in 200 ms at %u Hz\n", (unsigned long long)got, TICK_HZ);
+	uint64_t t0 = time_ns(), n0 = time_ticks(arch_cpu_id());
+	time_delay_ns(NSEC_PER_SEC / 2);
+	uint64_t n = time_ticks(arch_cpu_id()) - n0, ns = time_ns() - t0;
+	uint64_t centi_hz = n * 100 * NSEC_PER_SEC / ns;
+	kprintf("# %llu ticks in %llu ns: %llu.%02llu/s at TICK_HZ %u; counter %llu Hz; RTC %llu\n",
+		(unsigned long long)n, (unsigned long long)ns,
+		(unsigned long long)(centi_hz / 100), (unsigned long long)(centi_hz % 100), TICK_HZ,
+		(unsigned long long)arch_counter_freq(), (unsigned long long)arch_rtc_seconds());
+	KT_EXPECT(centi_hz >= TICK_HZ * 75ull);
+	KT_EXPECT(centi_hz <= TICK_HZ * 105ull);
 }
 
 KTEST(clock_monotonic)
