@@ -120,6 +120,16 @@ void arch_irq_init(const struct boot_info *bi);
 int arch_irq_unmask(unsigned irq, unsigned flags);
 void arch_irq_mask(unsigned irq);
 
+/* Where PCI INTx pin `pin` (1-4 = INTA-INTD) of function bus:dev.fn on the host bridge's root
+ * bus arrives: 0 with *irq (the platform number, for irq_register) and *flags (IRQ_* trigger
+ * and polarity), -ENOENT if the platform routes it nowhere, -EINVAL for a pin outside 1-4.
+ * drivers/pci.c has already applied the PCI-to-PCI bridge swizzle for a function behind
+ * bridges, so bus:dev.fn is the root-bus device the interrupt reaches. The port decides from
+ * its firmware's description (x86_64: q35's ACPI _PRT, as measured; aarch64: the DTB's
+ * interrupt-map of the ECAM host bridge). Any context; reads firmware data only. */
+int arch_pci_intx(unsigned bus, unsigned dev, unsigned fn, unsigned pin, unsigned *irq,
+		  unsigned *flags);
+
 /* Make the console UART raise its interrupt (bi->uart_irq) when a byte arrives. The handler
  * core registers drains arch_console_getc() until it returns -1, which also clears the UART's
  * interrupt condition. */

@@ -9,6 +9,7 @@
  * kmain_late.
  */
 #include "arch/arch.h"
+#include "core/bcache.h"
 #include "core/cmdline.h"
 #include "core/console_input.h"
 #include "core/cpu.h"
@@ -20,6 +21,8 @@
 #include "core/pmm.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "drivers/drivers.h"
+#include "fs/vfs.h"
 
 static const struct boot_info *boot_info;
 
@@ -61,6 +64,9 @@ static _Noreturn void kmain_late(void *arg)
 	console_input_init(bi);
 	arch_irq_enable();
 	smp_start_secondaries(bi);
+	drivers_init(bi);
+	if (vfs_boot(bi->cmdline) != 0)
+		pr_err("no root file system\n");
 	run_requested_tests(bi);
 	kprintf("Nothing more to run yet (no init before the processes issue): powering off.\n");
 	arch_power_off(0);
@@ -73,6 +79,7 @@ _Noreturn void kmain(const struct boot_info *bi)
 	apply_log_level(bi);
 	print_banner(bi);
 	pmm_boot_init(bi, EARLY_MAP_LIMIT);
+	bcache_set_limit(pmm_total_frames() * 4096 / 4); /* a quarter of RAM for file data */
 	arch_mmu_init(bi);
 	uintptr_t stack = kstack_alloc();
 	if (!stack)

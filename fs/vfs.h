@@ -136,7 +136,22 @@ struct file_ops {
 	int (*readdir)(struct file *f, uint64_t *pos, filldir_t fill, void *ctx);
 	long (*ioctl)(struct file *f, unsigned long cmd, uintptr_t arg);
 	int (*fsync)(struct file *f, bool data_only);
+	/* Optional: reposition (whence SEEK_*); NULL gives the generic lseek over file->pos and
+	 * the inode size. Devices use it for Linux's device semantics (/dev/null: always 0;
+	 * terminals: -ESPIPE). */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 };
+
+/* lseek whence, Linux values (macros, so a host test's <stdio.h> may define the same). */
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+#ifndef SEEK_DATA
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#endif
 
 struct super_ops {
 	/* Fill a new inode's fields from disk (the VFS allocated it and set sb, ino). */
@@ -200,6 +215,7 @@ struct mount {
 	struct inode *mountpoint;/* the directory in parent covered by this mount */
 	struct mount *next;      /* the global mount list */
 	char path[64];           /* for /proc/mounts */
+	int refs;                /* struct paths on this mount plus child mounts; atomic */
 };
 
 struct path {
@@ -234,6 +250,12 @@ struct file {
 	void *priv;
 };
 
+/* Where the VFS calls a file system with an inode lock held (in addition to the inode_ops
+ * rule above): file_ops->readdir with the directory's lock; file_ops->write on a regular file
+ * and setattr with the file's lock. file_ops->read, ioctl and fsync run without it. At most two
+ * directory locks are ever held together (rename, in address order), never a directory lock
+ * after a regular file's lock. */
+
 /* ---- Inodes (fs/inode.c) ----------------------------------------------------------------- */
 
 /* The in-memory inode for (sb, ino), read from disk on first use; a new reference. */
@@ -264,17 +286,52 @@ enum { LOOKUP_FOLLOW = 1, LOOKUP_DIRECTORY = 2, LOOKUP_PARENT = 4 };
 int vfs_lookup(const struct path *root, const struct path *at, const char *path,
 	       unsigned flags, struct path *out);
 /* Like vfs_lookup(LOOKUP_PARENT): the parent directory and the last component (pointer into
- * path, length); "/" alone or a trailing "." / ".." give -EINVAL / -EEXIST as Linux does for
- * the calling operation. */
+ * path, length); "/" alone gives -EINVAL and a last component "." or ".." -EEXIST (the
+ * namespace operations below map these to each call's own Linux error themselves). */
 int vfs_lookup_parent(const struct path *root, const struct path *at, const char *path,
 		      struct path *parent, const char **last, size_t *len);
 void path_put(struct path *p);
 void path_get(struct path *p);
 
+/* The global root (the first vfs_mount on "/"): a reference, or -ENOENT before it exists. A
+ * NULL root in any call below means this root. root and at arguments are borrowed. */
+int vfs_root(struct path *out);
+/* Mount on `target` resolved from (root, at); vfs_mount is this with the global root. */
+int vfs_mount_at(const struct path *root, const struct path *at, const char *fstype,
+		 struct blkdev *dev, const char *target, const char *opts);
+/* A mount attached nowhere (Linux's kern_mount): its root directory is (*out, (*out)->sb->root);
+ * tests build private trees on one. */
+int vfs_kern_mount(const char *fstype, struct blkdev *dev, const char *opts, struct mount **out);
+/* Detach and free a mount: -EBUSY while a path or a child mount refers to it. */
+int vfs_umount(struct mount *m);
+/* Register devfs and tmpfs (idempotent); fs/vfs_init.c. */
+int vfs_init(void);
+/* Register the built-in file systems, mount root_fstype from dev on "/", then devfs on /dev
+ * and tmpfs on /tmp, creating those directories if the root lacks them and is writable. 0, or
+ * the first error (the root stays mounted if only a later step failed). */
+int vfs_init_root(const char *root_fstype, struct blkdev *dev);
+/* Boot: mount the root the command line names (root=vda, rootfstype=ext2 by default; a
+ * tmpfs when there is no such device), then devfs and tmpfs (fs/vfs_init.c). */
+int vfs_boot(const char *cmdline);
+
+/* Permission checks. The caller's credentials come from vfs_current_cred (set by the
+ * processes issue; NULL, the default, means root). Root may read and write anything but needs
+ * one x bit to execute a non-directory, as on Linux. Writes to a regular file, directory or
+ * symlink of a read-only file system give -EROFS. */
+enum { MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4 };
+struct vfs_cred {
+	uint32_t uid, gid;       /* fsuid, fsgid */
+	unsigned ngroups;
+	const uint32_t *groups;  /* supplementary groups */
+};
+extern const struct vfs_cred *(*vfs_current_cred)(void);
+int vfs_permission(struct inode *ino, int mask);
+
 /* ---- Files (fs/file.c) -------------------------------------------------------------------- */
 
 /* Open (with O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH semantics); *out is a
- * new struct file with one reference. */
+ * new struct file with one reference. O_CREAT's mode is used as given (umask applied by the
+ * caller); O_CLOEXEC is the descriptor's business (fd_install), not the file's. */
 int vfs_open(const struct path *root, const struct path *at, const char *path, unsigned flags,
 	     uint32_t mode, struct file **out);
 void file_get(struct file *f);
@@ -285,7 +342,9 @@ long vfs_pread(struct file *f, struct uio *u, uint64_t pos);
 long vfs_pwrite(struct file *f, struct uio *u, uint64_t pos);
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);  /* SEEK_SET/CUR/END/DATA/HOLE */
 
-/* Namespace operations by path (the *at syscalls resolve `at` first). */
+/* Namespace operations by path (the *at syscalls resolve `at` first). Modes are used as given:
+ * the caller applies the process's umask. None of them follows a symlink in the last
+ * component (link's oldpath included), as on Linux. They live in fs/namei.c with the walk. */
 int vfs_mkdir(const struct path *root, const struct path *at, const char *path, uint32_t mode);
 int vfs_unlink(const struct path *root, const struct path *at, const char *path);
 int vfs_rmdir(const struct path *root, const struct path *at, const char *path);
@@ -298,6 +357,32 @@ int vfs_rename(const struct path *root, const struct path *oldat, const char *ol
 long vfs_readlink(const struct path *root, const struct path *at, const char *path, char *buf,
 		  size_t n);
 int vfs_truncate(struct inode *ino, uint64_t size);
+/* chmod, chown, utimensat: Linux's setattr_prepare rules (mode and times by the owner or
+ * root, uid by root, gid by root or by the owner to one of its groups; -EPERM otherwise;
+ * -EROFS), then ino->ops->setattr under the inode's lock. ATTR_SIZE goes to vfs_truncate. */
+int vfs_setattr(struct inode *ino, const struct vattr *va);
+/* getdents: entries from f->pos on, through fill; 0 or -errno (-ENOTDIR, -EBADF for O_PATH). */
+int vfs_readdir(struct file *f, filldir_t fill, void *ctx);
+
+/* Device numbers, Linux's encoding (new_encode_dev). */
+#define MKDEV(ma, mi) ((((uint32_t)(ma) & 0xfff) << 8) | ((uint32_t)(mi) & 0xff) | \
+		       (((uint32_t)(mi) & ~0xffu) << 12))
+#define MAJOR(d) (((d) >> 8) & 0xfff)
+#define MINOR(d) (((d) & 0xff) | (((d) >> 12) & 0xfff00))
+/* Character devices by number: vfs_open gives an S_ISCHR inode whose file system set no fops
+ * the registered ones (-ENXIO if none), so device nodes work on every file system. */
+int vfs_register_chrdev(uint32_t rdev, const struct file_ops *fops);
+const struct file_ops *vfs_chrdev_fops(uint32_t rdev);
+
+/* ---- devfs and tmpfs (fs/devfs.c, fs/tmpfs.c) ------------------------------------------- */
+
+extern const struct file_system_type devfs_fs_type, tmpfs_fs_type;
+/* How a blocking /dev/console read waits for input to arrive: the default polls every 100 us;
+ * the processes issue points it at a wait queue, the host suite at a stub. */
+extern void (*devfs_console_wait)(void);
+/* Bytes from the kernel's PRNG (/dev/urandom, getrandom). NOT cryptographic: xoshiro256**
+ * seeded from the cycle counter and the RTC. */
+void devfs_random_bytes(void *buf, size_t n);
 
 /* ---- Descriptor tables (fs/fdtable.c) ----------------------------------------------------- */
 
@@ -315,6 +400,7 @@ struct fdtable {
 struct fdtable *fdtable_new(unsigned max);
 struct fdtable *fdtable_clone(struct fdtable *t);   /* fork: every file_get'd */
 void fdtable_put(struct fdtable *t);                 /* last put closes everything */
+void fdtable_get(struct fdtable *t);                 /* another CLONE_FILES sharer */
 /* Install f at the lowest free descriptor >= min; the descriptor or -EMFILE. Takes over the
  * caller's reference on success. */
 int fd_install(struct fdtable *t, struct file *f, unsigned min, unsigned fdflags);
@@ -324,5 +410,8 @@ int fd_close(struct fdtable *t, int fd);
 /* dup3 semantics: newfd replaced atomically. */
 int fd_dup_to(struct fdtable *t, int oldfd, int newfd, unsigned fdflags);
 void fd_close_on_exec(struct fdtable *t);
+/* F_GETFD / F_SETFD: the FD_CLOEXEC bits of fd, or -EBADF. */
+int fd_get_flags(struct fdtable *t, int fd);
+int fd_set_flags(struct fdtable *t, int fd, unsigned fdflags);
 
 #endif

@@ -14,9 +14,10 @@
  *   4. install the GDT's TSS and the IDT, so that even a bad start-info pointer below ends in
  *      a readable panic rather than a triple fault;
  *   5. describe the machine in boot_info from the PVH start info, CPUID, CMOS and the ACPI
- *      MADT (the CPUs: the boot CPU's APIC id first, then every other enabled LAPIC). The
- *      interrupt controllers and the RTC are at q35's fixed places (REFERENCE 8): IOAPIC in
- *      intc_base[0], LAPIC in intc_base[1], timer_irq = the LAPIC timer's vector.
+ *      MADT (the CPUs: the boot CPU's APIC id first, then every other enabled LAPIC) and
+ *      MCFG (the PCI host bridge's ECAM window, pci.c). The interrupt controllers and the
+ *      RTC are at q35's fixed places (REFERENCE 8): IOAPIC in intc_base[0], LAPIC in
+ *      intc_base[1], timer_irq = the LAPIC timer's vector.
  *
  * Firmware data (start info, memory map, command line, ACPI tables) lies below 2 GiB on QEMU,
  * inside the early direct map (EARLY_MAP_LIMIT); firmware_ptr() refuses anything outside it
@@ -290,6 +291,7 @@ static void fill_boot_info(const struct hvm_start_info *si)
 	bi.rtc_base = RTC_PORT;
 	bi.acpi_rsdp = si->rsdp_paddr;
 	find_cpus(si->rsdp_paddr);
+	x86_pci_mcfg(&bi, acpi_find(si->rsdp_paddr, "MCFG"));
 }
 
 _Noreturn void x86_boot(uint64_t start_info_phys)

@@ -239,6 +239,7 @@ uint8_t x86_cmos_read(uint8_t reg);                      /* timer.c, serialised 
 uint64_t x86_unix_seconds(unsigned year, unsigned month, unsigned day, unsigned hour,
 			  unsigned min, unsigned sec);          /* timer.c: the RTC's date math */
 volatile void *x86_mmio_map(uint64_t pa, uint64_t size); /* mmio.c: uncached, never unmapped */
+void x86_pci_mcfg(struct boot_info *bi, const void *mcfg); /* pci.c: ECAM from ACPI MCFG */
 extern void (*volatile x86_selftest_hook)(void);         /* irq.c: runs on VEC_SELFTEST */
 
 /* entry.S: the boot page tables (see its comment), the boot stack's guard page and the

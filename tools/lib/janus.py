@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 ARCHES = ("x86_64", "aarch64")
@@ -118,10 +119,11 @@ def mem_mib(mem):
     return int(m.group(1)) * (1024 if m.group(2).lower() == "g" else 1)
 
 
-def qemu_command(arch, image, append="", mem=DEFAULT_MEM, smp=1, serial="stdio"):
-    """The one QEMU command line of each port (TCG; serial console on stdio)."""
+def qemu_command(arch, image, append="", mem=DEFAULT_MEM, smp=1, serial="stdio", disks=()):
+    """The one QEMU command line of each port (TCG; serial console on stdio). disks are
+    (path, read_only) pairs, attached in order as virtio-blk-pci (the kernel's vda, vdb...)."""
     common = ["-m", str(mem), "-smp", str(smp), "-nodefaults", "-display", "none",
-              "-serial", serial, "-no-reboot"]
+              "-serial", serial, "-no-reboot"] + disk_args(disks)
     if arch == "x86_64":
         return (["qemu-system-x86_64", "-M", "q35", "-cpu", "max"] + common +
                 ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -131,6 +133,43 @@ def qemu_command(arch, image, append="", mem=DEFAULT_MEM, smp=1, serial="stdio")
                 common + ["-semihosting-config", "enable=on,target=native",
                           "-kernel", image, "-append", append])
     raise ValueError(f"unknown arch {arch!r}")
+
+
+def disk_args(disks):
+    """QEMU arguments attaching raw images as virtio-blk-pci, the same on both ports (a PCI
+    device on the root bus; -nodefaults leaves out QEMU's default NIC, so on aarch64 the first
+    disk is 00:01.0 as on x86_64). A comma in a path is doubled, QEMU's escape."""
+    args = []
+    for i, (path, read_only) in enumerate(disks):
+        drive = f"file={path.replace(',', ',,')},format=raw,if=none,id=d{i}"
+        args += ["-drive", drive + (",readonly=on" if read_only else ""),
+                 "-device", f"virtio-blk-pci,drive=d{i}"]
+    return args
+
+
+class ScratchDisk:
+    """A private copy of a disk image for one run, so the master is never written:
+      with ScratchDisk(master, keep=None) as path: ...
+    The copy lives in a fresh temporary directory that is removed on exit (also when the
+    run fails or is interrupted by an exception), unless keep names a file: then the copy is
+    made there and left for inspection."""
+
+    def __init__(self, master, keep=None):
+        self.master, self.keep, self.tmpdir = master, keep, None
+
+    def __enter__(self):
+        if self.keep:
+            path = self.keep
+        else:
+            self.tmpdir = tempfile.mkdtemp(prefix="janus-disk-")
+            path = os.path.join(self.tmpdir, os.path.basename(self.master))
+        shutil.copyfile(self.master, path)
+        return path
+
+    def __exit__(self, *exc):
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        return False
 
 
 def kernel_status(arch, rc):

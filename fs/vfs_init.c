@@ -1,0 +1,55 @@
+/*
+ * fs/vfs_init.c: bringing up the file system tree at boot.
+ *
+ * vfs_init registers the built-in file systems (devfs, tmpfs; ext2 registers itself).
+ * vfs_init_root mounts the root file system, then devfs on /dev and tmpfs on /tmp, creating
+ * either directory when the root lacks it and can be written (a read-only root without them
+ * boots with a warning and without that mount). Called once from kmain, single-threaded.
+ */
+#include "core/errno.h"
+#include "core/kprintf.h"
+#include "fs/vfs_internal.h"
+
+int vfs_init(void)
+{
+	static const struct file_system_type *const builtin[] = {&devfs_fs_type, &tmpfs_fs_type};
+	for (unsigned i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		int err = vfs_register_fs(builtin[i]);
+		if (err && err != -EEXIST)
+			return err;
+	}
+	return 0;
+}
+
+/* Mount fstype on the directory `dir` of the root, making the directory if need be. */
+static int mount_on(const char *dir, uint32_t mode, const char *fstype)
+{
+	struct path p;
+	int err = vfs_lookup(NULL, NULL, dir, LOOKUP_FOLLOW, &p);
+	if (err == 0)
+		path_put(&p);
+	else if (err == -ENOENT)
+		err = vfs_mkdir(NULL, NULL, dir, mode);
+	if (!err)
+		err = vfs_mount(fstype, NULL, dir, NULL);
+	if (err)
+		pr_warn("vfs: no %s on %s (error %d)\n", fstype, dir, err);
+	return err;
+}
+
+int vfs_init_root(const char *root_fstype, struct blkdev *dev)
+{
+	int err = vfs_init();
+	if (!err)
+		err = vfs_mount(root_fstype, dev, "/", NULL);
+	if (err) {
+		pr_err("vfs: cannot mount the %s root (error %d)\n", root_fstype, err);
+		return err;
+	}
+	int err_dev = mount_on("/dev", 0755, "devfs");
+	int err_tmp = mount_on("/tmp", 01777, "tmpfs");
+	pr_info("vfs: %s root mounted%s%s\n", root_fstype, err_dev ? "" : ", devfs on /dev",
+		err_tmp ? "" : ", tmpfs on /tmp");
+	return err_dev ? err_dev : err_tmp;
+}
+

@@ -1,0 +1,118 @@
+/*
+ * tests/host/vfs_stubs.c: the kernel services fs/ uses beyond tests/host/kshim.c, for the
+ * VFS host tests: a console that records what is written and replays scripted input, clocks
+ * that tick on each read, and a frame allocator over aligned_alloc whose "physical" addresses
+ * turn back into the same pointers through phys_to_virt. Plus helpers the tests share.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/console.h"
+#include "core/console_input.h"
+#include "core/layout.h"
+#include "core/pmm.h"
+#include "core/time.h"
+#include "tests/host/vfs_test.h"
+
+struct stub_console stub_console;
+long stub_pages_live;
+
+void console_write(const char *s, unsigned len)
+{
+	size_t room = sizeof(stub_console.out) - 1 - stub_console.out_len;
+	size_t n = len < room ? len : room;
+	memcpy(stub_console.out + stub_console.out_len, s, n);
+	stub_console.out_len += n;
+	stub_console.out[stub_console.out_len] = '\0';
+}
+
+int console_input_getc(void)
+{
+	if (stub_console.in_pos >= stub_console.in_len)
+		return -1;
+	return (unsigned char)stub_console.in[stub_console.in_pos++];
+}
+
+static uint64_t fake_ns = 1000000000ull;
+
+uint64_t time_ns(void)
+{
+	return fake_ns += 1234567;
+}
+
+uint64_t time_realtime_ns(void)
+{
+	return 1700000000ull * NSEC_PER_SEC + time_ns();
+}
+
+void time_delay_ns(uint64_t ns)
+{
+	fake_ns += ns;
+}
+
+uint64_t alloc_pages(unsigned order)
+{
+	size_t bytes = (size_t)PAGE_SIZE << order;
+	void *p = aligned_alloc(PAGE_SIZE, bytes);
+	if (!p)
+		return 0;
+	stub_pages_live += 1l << order;
+	return (uint64_t)(uintptr_t)p - DIRECT_MAP_BASE;
+}
+
+void free_pages(uint64_t pa, unsigned order)
+{
+	stub_pages_live -= 1l << order;
+	free(phys_to_virt(pa));
+}
+
+/* ---- Shared test helpers ---------------------------------------------------------------------- */
+
+void tree_new(struct tree *t)
+{
+	if (vfs_init() != 0 || vfs_kern_mount("tmpfs", NULL, "mode=755", &t->m) != 0)
+		abort();
+	t->root = (struct path){t->m, t->m->sb->root};
+}
+
+int tree_free(struct tree *t)
+{
+	return vfs_umount(t->m);
+}
+
+int put_file(const struct path *root, const char *path, const char *content)
+{
+	struct file *f;
+	int err = vfs_open(root, NULL, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f);
+	if (err)
+		return err;
+	struct uio u = uio_kernel((void *)content, strlen(content));
+	long n = vfs_write(f, &u);
+	file_put(f);
+	return n < 0 ? (int)n : 0;
+}
+
+long get_file(const struct path *root, const char *path, char *buf, size_t n)
+{
+	struct file *f;
+	int err = vfs_open(root, NULL, path, O_RDONLY, 0, &f);
+	if (err)
+		return err;
+	struct uio u = uio_kernel(buf, n - 1);
+	long r = vfs_read(f, &u);
+	file_put(f);
+	buf[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
+int stat_path(const struct path *root, const char *path, bool follow, struct inode *st)
+{
+	struct path p;
+	int err = vfs_lookup(root, NULL, path, follow ? LOOKUP_FOLLOW : 0, &p);
+	if (err)
+		return err;
+	*st = *p.ino;
+	path_put(&p);
+	return 0;
+}

@@ -1,0 +1,192 @@
+"""tools/lib/usertests.py: the user-space tests' results, defined once for every tool.
+
+tools/linux-ref writes run results, tools/parity reads them, and the Janus user-test runner
+(when user mode arrives) writes them in the same format; all three use this module, so the
+verdict rules of ../shared/BEHAVIOURS.md and the output normalization cannot disagree.
+The formats are documented in docs/parity.md.
+
+Files, per arch, under the build directory <build>/<arch>:
+  userland/user-tests.json    the manifest tools/mkimage writes: tests, IDs, needs, image
+  userland/rootfs.ext2        the fixture image (userland/rootfs.d: the tree it was made of)
+  linux-results/<test>.json   one run result per test, from tools/linux-ref (qemu-user)
+  user-results/<test>.json    one run result per test, from the Janus runner
+
+Standard library only.
+"""
+
+import json
+import os
+import re
+
+import janus
+
+RESULT_SCHEMA = 1
+PLATFORMS = ("janus", "linux")
+PASS, FAIL, SKIP, NOT_RUN, NA = "PASS", "FAIL", "SKIP", "NOT_RUN", "N/A"
+# How verdicts combine when several tests cover one ID: the first present wins.
+PRECEDENCE = (FAIL, NOT_RUN, SKIP, PASS)
+NEEDS = {"console": "needs the console", "machine": "needs a whole machine"}
+# The environment every test starts with, on Janus and on Linux (BEHAVIOURS.md PROC-009).
+TEST_ENV = {"PATH": "/bin:/sbin", "HOME": "/root", "TERM": "vt100"}
+
+JANUS_LINE_RE = re.compile(r"^JANUS ([A-Z]+-\d{3}) (PASS|FAIL|SKIP)\b ?(.*)$")
+TAP_POINT_RE = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
+TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\b")
+QEMU_MESSAGE_RE = re.compile(r"^qemu: (uncaught target signal|Unsupported syscall)")
+
+
+# ---- Paths ---------------------------------------------------------------------------------
+
+def manifest_path(arch):
+    return os.path.join(janus.build_dir(arch), "userland", "user-tests.json")
+
+
+def build_dir_of(manifest_file):
+    """The arch's build directory, from the path of its manifest (<build dir>/userland/...)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(manifest_file)))
+
+
+def results_dir(arch, platform, build=None):
+    """Where run results go; build is the arch's build directory (default: $JANUS_BUILD's)."""
+    sub = "user-results" if platform == "janus" else "linux-results"
+    return os.path.join(build or janus.build_dir(arch), sub)
+
+
+def result_path(arch, platform, test, build=None):
+    return os.path.join(results_dir(arch, platform, build), test + ".json")
+
+
+# ---- Reading and writing -------------------------------------------------------------------
+
+def load_json(path):
+    """The parsed file, or None if it is missing or unreadable."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def load_manifest(arch, path=None):
+    return load_json(path or manifest_path(arch))
+
+
+def write_json(path, data):
+    """Write atomically (a reader never sees half a file)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def new_result(test, arch, platform, ids):
+    """A run result with every field present (docs/parity.md, "Run results")."""
+    return {"schema": RESULT_SCHEMA, "test": test, "arch": arch, "platform": platform,
+            "ids": list(ids), "outcome": "error", "exit_status": None, "signal": None,
+            "output": "", "duration_s": None, "reason": "", "command": [],
+            "panic": None, "started": None}
+
+
+# ---- Output --------------------------------------------------------------------------------
+
+def parse_output(text):
+    """The JANUS lines [(id, verdict, detail)], TAP points [(ok, description)] and the plan
+    (or None) in a test's output."""
+    lines, points, plan = [], [], None
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        m = JANUS_LINE_RE.match(line)
+        if m:
+            lines.append((m.group(1), m.group(2), m.group(3).strip()))
+            continue
+        m = TAP_POINT_RE.match(line)
+        if m:
+            points.append((m.group(1) == "ok", m.group(3).strip()))
+            continue
+        m = TAP_PLAN_RE.match(line)
+        if m:
+            plan = int(m.group(1))
+    return lines, points, plan
+
+
+def normalize(text):
+    """The output compared between Janus and Linux and between the ports: carriage returns
+    and trailing blanks dropped; TAP diagnostics ("# ...", where run-specific values such as
+    pids, times and addresses belong) dropped; qemu-user's own messages dropped; JANUS lines
+    cut to "JANUS <ID> <verdict>"."""
+    out = []
+    for raw in text.splitlines():
+        line = raw.replace("\r", "").rstrip()
+        if line.startswith("#") or QEMU_MESSAGE_RE.match(line):
+            continue
+        m = JANUS_LINE_RE.match(line)
+        out.append(f"JANUS {m.group(1)} {m.group(2)}" if m else line)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+# ---- Verdicts ------------------------------------------------------------------------------
+
+def run_failure(result):
+    """Why a run fails every ID it covers (BEHAVIOURS.md: exit status, timeout, panic), or
+    None if it ended normally with status 0."""
+    outcome = result.get("outcome")
+    if outcome == "panic":
+        return "kernel panic"
+    if outcome == "timeout":
+        return "timed out" + (f" after {result['duration_s']:g}s"
+                              if result.get("duration_s") else "")
+    if outcome != "exited":
+        return result.get("reason") or f"run {outcome or 'error'}"
+    if result.get("signal"):
+        return f"killed by signal {result['signal']}"
+    if result.get("exit_status") != 0:
+        return f"exit status {result.get('exit_status')}"
+    return None
+
+
+def test_verdicts(result, ids):
+    """{id: (verdict, detail)} for the IDs a test covers, from one run result."""
+    if result is None or result.get("outcome") == "not-run":
+        reason = (result or {}).get("reason") or "no result"
+        return {i: (NOT_RUN, reason) for i in ids}
+    failure = run_failure(result)
+    lines, _, _ = parse_output(result.get("output") or "")
+    out = {}
+    for i in ids:
+        mine = [(v, d) for (lid, v, d) in lines if lid == i]
+        if failure:
+            out[i] = (FAIL, failure)
+        elif not mine:
+            out[i] = (FAIL, f"no 'JANUS {i}' line")
+        else:
+            out[i] = combine_lines(mine)
+    return out
+
+
+def combine_lines(lines):
+    """One verdict from several JANUS lines of one ID in one run."""
+    for verdict in (FAIL, PASS, SKIP):
+        details = [d for v, d in lines if v == verdict]
+        if details:
+            return verdict, details[0]
+    return FAIL, "no verdict"
+
+
+def combine(verdicts):
+    """One ID's verdict from those of every test that covers it: an ID passes only if every
+    test passes it. N/A entries (tests that cannot run on this platform) do not count."""
+    real = [v for v in verdicts if v != NA]
+    if not real:
+        return NA
+    for v in PRECEDENCE:
+        if v in real:
+            return v
+    return FAIL
+
+
+def undeclared_ids(result, ids):
+    """IDs a run reported JANUS lines for that its test definition does not name."""
+    lines, _, _ = parse_output((result or {}).get("output") or "")
+    return sorted({lid for lid, _, _ in lines} - set(ids))
