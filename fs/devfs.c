@@ -294,17 +294,7 @@ static int devfs_setattr(struct inode *ino, const struct vattr *va)
 {
 	if (va->valid & ATTR_SIZE)
 		return S_ISDIR(ino->mode) ? -EISDIR : 0; /* truncating a device does nothing */
-	if (va->valid & ATTR_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (va->mode & 07777);
-	if (va->valid & ATTR_UID)
-		ino->uid = va->uid;
-	if (va->valid & ATTR_GID)
-		ino->gid = va->gid;
-	if (va->valid & ATTR_ATIME)
-		ino->atime = va->atime;
-	if (va->valid & ATTR_MTIME)
-		ino->mtime = va->mtime;
-	ino->ctime = va->valid & ATTR_CTIME ? va->ctime : vfs_now();
+	vfs_setattr_copy(ino, va, vfs_now());
 	return devfs_write_inode(ino);
 }
 

@@ -104,6 +104,21 @@ void vfs_iput(struct inode *ino)
 	kfree(ino);
 }
 
+void vfs_setattr_copy(struct inode *ino, const struct vattr *va, struct timespec64 now)
+{
+	if (va->valid & ATTR_MODE)
+		ino->mode = (ino->mode & S_IFMT) | (va->mode & 07777);
+	if (va->valid & ATTR_UID)
+		ino->uid = va->uid;
+	if (va->valid & ATTR_GID)
+		ino->gid = va->gid;
+	if (va->valid & ATTR_ATIME)
+		ino->atime = va->atime;
+	if (va->valid & ATTR_MTIME)
+		ino->mtime = va->mtime;
+	ino->ctime = (va->valid & ATTR_CTIME) ? va->ctime : now;
+}
+
 int vfs_inode_write(struct inode *ino)
 {
 	return ino->sb->ops->write_inode ? ino->sb->ops->write_inode(ino) : 0;

@@ -711,17 +711,7 @@ static int tmpfs_setattr(struct inode *ino, const struct vattr *va)
 			truncate_pages(ino, va->size);
 		ino->size = va->size;
 	}
-	if (va->valid & ATTR_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (va->mode & 07777);
-	if (va->valid & ATTR_UID)
-		ino->uid = va->uid;
-	if (va->valid & ATTR_GID)
-		ino->gid = va->gid;
-	if (va->valid & ATTR_ATIME)
-		ino->atime = va->atime;
-	if (va->valid & ATTR_MTIME)
-		ino->mtime = va->mtime;
-	ino->ctime = va->valid & ATTR_CTIME ? va->ctime : vfs_now();
+	vfs_setattr_copy(ino, va, vfs_now());
 	return 0;
 }
 

@@ -264,6 +264,9 @@ int vfs_iget(struct super_block *sb, uint64_t ino, struct inode **out);
 struct inode *vfs_inew(struct super_block *sb, uint64_t ino);
 void vfs_igrab(struct inode *ino);
 void vfs_iput(struct inode *ino);
+/* Apply va's mode/uid/gid/atime/mtime to the in-memory inode and set ctime (va's, or now):
+ * the part of setattr every file system shares; ATTR_SIZE is the file system's own. */
+void vfs_setattr_copy(struct inode *ino, const struct vattr *va, struct timespec64 now);
 /* Mark dirty metadata to be written (calls sb->ops->write_inode). */
 int vfs_inode_write(struct inode *ino);
 

@@ -252,17 +252,7 @@ int ext2_setattr(struct inode *ino, const struct vattr *va)
 			ino->mtime = now;
 	}
 	if (!err) {
-		if (va->valid & ATTR_MODE)
-			ino->mode = (ino->mode & S_IFMT) | (va->mode & 07777);
-		if (va->valid & ATTR_UID)
-			ino->uid = va->uid;
-		if (va->valid & ATTR_GID)
-			ino->gid = va->gid;
-		if (va->valid & ATTR_ATIME)
-			ino->atime = va->atime;
-		if (va->valid & ATTR_MTIME)
-			ino->mtime = va->mtime;
-		ino->ctime = (va->valid & ATTR_CTIME) ? va->ctime : now;
+		vfs_setattr_copy(ino, va, now);
 		err = ext2_write_inode_locked(ino);
 	}
 	mutex_unlock(&ei->lock);
