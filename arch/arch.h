@@ -102,7 +102,8 @@ void arch_traps_init(void);
 
 /* ---- Interrupt controller ------------------------------------------------------------------
  * Device interrupts are named by their platform number: the IOAPIC GSI on x86_64, the GIC INTID
- * on aarch64, as boot_info and (later) the PCI code report them. On an interrupt the port
+ * on aarch64, as boot_info and the PCI code report them, or an MSI's number from
+ * arch_msi_alloc (below). On an interrupt the port
  * acknowledges the controller, calls core's irq_dispatch(irq) (core/irq.h) with interrupts
  * masked, then signals end-of-interrupt; its timer interrupt calls core's timer_tick() instead.
  * -------------------------------------------------------------------------------------------- */
@@ -116,7 +117,10 @@ enum { IRQ_EDGE = 0, IRQ_LEVEL = 1, IRQ_ACTIVE_LOW = 2 };
 void arch_irq_init(const struct boot_info *bi);
 
 /* Route device interrupt `irq` to the boot CPU with the given IRQ_* trigger flags and unmask
- * it. 0, or -EINVAL if the controller has no such input. */
+ * it. 0, or -EINVAL if the controller has no such input (for an MSI: not allocated, or flags
+ * other than IRQ_EDGE). Masking an MSI here may lose a message that arrives meanwhile (it is
+ * for silencing an interrupt nobody handles); a driver that must hold its interrupts back
+ * masks the vector in the device's MSI-X table, which keeps them pending. */
 int arch_irq_unmask(unsigned irq, unsigned flags);
 void arch_irq_mask(unsigned irq);
 
@@ -134,6 +138,32 @@ int arch_pci_intx(unsigned bus, unsigned dev, unsigned fn, unsigned pin, unsigne
  * core registers drains arch_console_getc() until it returns -1, which also clears the UART's
  * interrupt condition. */
 void arch_console_rx_irq_enable(void);
+
+/* ---- Message-signalled interrupts ----------------------------------------------------------
+ * A PCI function using MSI-X raises an interrupt by writing a 32-bit `data` to the physical
+ * address `addr`. The port decides what such a write becomes and names the result with a
+ * platform interrupt number of its own: below IRQ_MAX (core/irq.h), never equal to a GSI/INTID
+ * that arch_pci_intx or boot_info can return, always edge-triggered. core's irq_register,
+ * irq_dispatch and irq_count then serve it like any other, and arch_irq_unmask/arch_irq_mask
+ * work on it (the device's own MSI-X mask bits are drivers/pci.c's business). x86_64: a free
+ * IDT vector; the message is a write to the boot CPU's local APIC. aarch64: an LPI that the
+ * GIC ITS maps from (DeviceID = requester id through the host bridge's msi-map, EventID) to
+ * the boot CPU's redistributor; the message is the EventID written to GITS_TRANSLATER. Every
+ * MSI is delivered to the boot CPU, like the INTx lines.
+ * -------------------------------------------------------------------------------------------- */
+
+/* Allocate one MSI for the PCI function with requester id rid (bus << 8 | dev << 3 | fn on
+ * the host bridge boot_info describes): 0 with *irq (for irq_register, flags IRQ_EDGE) and the
+ * *addr and *data the function must write. The interrupt starts masked; irq_register unmasks
+ * it. -ENODEV if the platform takes no MSIs from that function (aarch64: no usable ITS, or no
+ * msi-map entry covers rid), -ENOSPC when vectors or events run out, -ENOMEM. Thread context
+ * (it may allocate memory and wait for the interrupt controller); interrupts enabled or not. */
+int arch_msi_alloc(unsigned rid, unsigned *irq, uint64_t *addr, uint32_t *data);
+
+/* Give back an MSI from arch_msi_alloc that has no handler registered (the driver fell back
+ * to INTx): masked, unmapped, its number free for reuse. An irq that arch_msi_alloc did not
+ * return is ignored. Thread context. */
+void arch_msi_free(unsigned irq);
 
 /* ---- Time ------------------------------------------------------------------------------------ */
 

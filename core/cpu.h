@@ -19,6 +19,7 @@
 #define HELD_LOCKS_MAX 8
 
 struct spinlock;
+struct thread;
 
 struct cpu {
 	unsigned id;          /* index in cpus[], 0 = boot CPU */
@@ -31,6 +32,15 @@ struct cpu {
 		const struct spinlock *lock;
 		uintptr_t where; /* return address of the spin_lock_irqsave call */
 	} held[HELD_LOCKS_MAX];
+
+	/* The scheduler's (core/sched.c): written by this CPU with interrupts masked. */
+	struct thread *current;  /* the running thread; NULL until sched_init(_cpu) */
+	struct thread *idle;     /* runs when nothing else may */
+	struct thread *switched_from; /* the thread a switch in progress left, until finished */
+	struct thread *exited;   /* a thread that exited on this CPU, to be announced */
+	bool need_resched;       /* switch at the end of this interrupt (sched_preempt_check) */
+	uint64_t switches;       /* context switches made */
+	uint64_t preemptions;    /* of them, forced at the end of an interrupt */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -11,7 +11,10 @@
 
 #include <stdint.h>
 
-#define IRQ_MAX 1024 /* GIC INTIDs stop at 1019; IOAPIC GSIs at 23 on q35 */
+/* Platform interrupt numbers are below IRQ_MAX: IOAPIC GSIs (0-23 on q35) and MSI vectors
+ * (32-191) on x86_64; GIC INTIDs (up to 1019) and LPIs (as 1024 + LPI - 8192) on aarch64.
+ * arch_msi_alloc (arch/arch.h) hands out MSI numbers in that space. */
+#define IRQ_MAX 1088
 
 typedef void (*irq_handler_t)(unsigned irq, void *ctx);
 
@@ -22,6 +25,11 @@ int irq_register(unsigned irq, unsigned flags, irq_handler_t handler, void *ctx)
 /* Called by the port's interrupt entry. An interrupt nobody registered is counted and
  * masked, so a stuck level-triggered line cannot livelock the CPU. */
 void irq_dispatch(unsigned irq);
+
+/* Called by the port as the last step of every interrupt it handled (after end-of-interrupt,
+ * interrupts still masked): switches threads there if the tick or a wake-up asked for it and
+ * no spinlock is held. Defined in core/sched.c. */
+void sched_preempt_check(void);
 
 /* How many times irq has been dispatched (for tests and, later, /proc/interrupts). */
 uint64_t irq_count(unsigned irq);

@@ -6,7 +6,11 @@
  * this order on x86_64 and aarch64 alike; each later issue adds its line, so these two
  * functions stay the table of contents of the kernel. kmain leaves the boot stack as soon as
  * the final page tables exist, for a guarded stack from kstack_alloc, and continues in
- * kmain_late.
+ * kmain_late. There the scheduler starts (sched_init) once the clocks are set up and before
+ * interrupts are enabled, so every interrupt, and with it every preemption, finds a current
+ * thread: kmain_late's own context becomes thread "main" (pinned to the boot CPU), and
+ * everything after it (secondary CPUs, drivers, the root file system, the tests) runs in
+ * thread context, where it may sleep.
  */
 #include "arch/arch.h"
 #include "core/bcache.h"
@@ -19,6 +23,7 @@
 #include "core/layout.h"
 #include "core/panic.h"
 #include "core/pmm.h"
+#include "core/sched.h"
 #include "core/time.h"
 #include "core/version.h"
 #include "drivers/drivers.h"
@@ -61,6 +66,7 @@ static _Noreturn void kmain_late(void *arg)
 
 	arch_irq_init(bi);
 	time_init(bi);
+	sched_init();
 	console_input_init(bi);
 	arch_irq_enable();
 	smp_start_secondaries(bi);

@@ -3,10 +3,11 @@
  *
  * The boot CPU starts each secondary through the port (arch_cpu_start) on a guarded stack
  * from kstack_alloc, then waits for it to mark itself online. A secondary runs
- * secondary_main: per-CPU register, the port's per-CPU setup, its timer, then the idle loop.
- * The idle loop also serves a one-slot mailbox per CPU (smp_call_on), which tests use to run
- * code on a chosen CPU; it is polled on every wake-up, and the timer tick guarantees one
- * wake-up per tick.
+ * secondary_main: per-CPU register, the port's per-CPU setup, its idle thread (the running
+ * context, sched_init_cpu), its timer, then the scheduler's idle loop (core/sched.c). The
+ * idle loop also serves a one-slot mailbox per CPU (smp_call_on, through smp_mailbox_poll),
+ * which tests use to run code on a chosen CPU; it is polled whenever that CPU has nothing
+ * else to run, at least once per timer tick.
  */
 #include "core/cpu.h"
 
@@ -14,6 +15,7 @@
 #include "core/errno.h"
 #include "core/kprintf.h"
 #include "core/kstack.h"
+#include "core/sched.h"
 #include "core/smp.h"
 #include "core/time.h"
 
@@ -26,18 +28,17 @@ static struct {
 	int done;
 } mailbox[MAX_CPUS];
 
-static void idle_loop(struct cpu *c)
+/* From the idle thread, which never leaves its CPU. */
+bool smp_mailbox_poll(void)
 {
-	for (;;) {
-		void (*fn)(void *) = __atomic_load_n(&mailbox[c->id].fn, __ATOMIC_ACQUIRE);
-		if (fn) {
-			fn(mailbox[c->id].arg);
-			__atomic_store_n(&mailbox[c->id].fn, NULL, __ATOMIC_RELAXED);
-			__atomic_store_n(&mailbox[c->id].done, 1, __ATOMIC_RELEASE);
-			continue;
-		}
-		arch_wait_for_interrupt();
-	}
+	unsigned cpu = arch_cpu_id();
+	void (*fn)(void *) = __atomic_load_n(&mailbox[cpu].fn, __ATOMIC_ACQUIRE);
+	if (!fn)
+		return false;
+	fn(mailbox[cpu].arg);
+	__atomic_store_n(&mailbox[cpu].fn, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&mailbox[cpu].done, 1, __ATOMIC_RELEASE);
+	return true;
 }
 
 static _Noreturn void secondary_main(void *arg)
@@ -45,13 +46,12 @@ static _Noreturn void secondary_main(void *arg)
 	struct cpu *c = arg;
 	arch_set_this_cpu(c);
 	arch_cpu_init_secondary();
+	sched_init_cpu();
 	arch_timer_start(TICK_HZ);
 	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	arch_irq_enable();
-	idle_loop(c);
-	for (;;)
-		;
+	sched_idle_loop();
 }
 
 static void start_one(struct cpu *c)

@@ -79,8 +79,13 @@ bool spin_held_by_me(const struct spinlock *l)
 
 void assert_no_locks_held(const char *where)
 {
+	/* Interrupts off for the read, so a preemption cannot move this thread to another CPU
+	 * between finding its struct cpu and reading the count; holding a lock keeps them off. */
+	unsigned long s = arch_irq_save();
 	struct cpu *c = arch_this_cpu();
-	if (c->lock_depth == 0)
+	unsigned depth = c->lock_depth;
+	arch_irq_restore(s);
+	if (depth == 0)
 		return;
 	unsigned n = c->lock_depth < HELD_LOCKS_MAX ? c->lock_depth : HELD_LOCKS_MAX;
 	for (unsigned i = 0; i < n; i++)

@@ -12,6 +12,7 @@
 
 #include "arch/arch.h"
 #include "core/panic.h"
+#include "core/sched.h"
 
 static uint64_t counter_base;
 static uint64_t mult;          /* ns per count, 32.32 fixed point */
@@ -51,6 +52,7 @@ void timer_tick(void)
 	unsigned cpu = arch_cpu_id();
 	if (cpu < BOOT_MAX_CPUS)
 		__atomic_fetch_add(&ticks[cpu], 1, __ATOMIC_RELAXED);
+	sched_tick();
 }
 
 void time_delay_ns(uint64_t ns)

@@ -4,7 +4,8 @@
  * time_ns() is monotonic nanoseconds since boot, read from arch_cycle_count() and scaled by a
  * fixed-point multiplier computed once from arch_counter_freq(). time_realtime_ns() adds the
  * RTC's wall-clock time read at boot. Each CPU's periodic timer interrupt calls timer_tick()
- * at TICK_HZ; the scheduler hangs preemption on it later.
+ * at TICK_HZ, which also drives preemption (sched_tick: a switch at the end of the interrupt
+ * when another thread is waiting for a CPU).
  */
 #ifndef CORE_TIME_H
 #define CORE_TIME_H
@@ -28,7 +29,8 @@ uint64_t time_ticks(unsigned cpu);
 /* Called by the port's timer interrupt on each CPU, interrupts masked. */
 void timer_tick(void);
 
-/* Busy-wait for ns nanoseconds (calibration-grade; no scheduler yet). */
+/* Busy-wait for ns nanoseconds (calibration-grade; keeps the CPU, though it may be
+ * preempted). */
 void time_delay_ns(uint64_t ns);
 
 #endif

@@ -1,5 +1,6 @@
 /*
  * drivers/pci.c: ECAM configuration access, enumeration, BARs, capabilities, INTx, drivers.
+ * (MSI-X is drivers/pci_msix.c.)
  *
  * ECAM. Function (bus, dev, fn) has 4 KiB of configuration space at
  * ecam_base + ((bus - bus_start) << 20 | dev << 15 | fn << 12); boot_info's pci_ecam_base is
@@ -497,6 +498,8 @@ int pci_intx_register(struct pci_dev *d, bool (*handler)(void *ctx), void *ctx)
 		__atomic_store_n(&l->n, l->n + 1, __ATOMIC_RELEASE);
 	}
 	spin_unlock_irqrestore(&intx_lock, s);
+	if (!err)
+		d->irq_mode = PCI_IRQ_INTX;
 	if (!err)
 		pr_info("pci %02x:%02x.%x: INT%c -> interrupt %u (%s)\n", d->bus, d->dev, d->fn,
 			'A' + d->irq_pin - 1, irq, flags & IRQ_LEVEL ? "level" : "edge");

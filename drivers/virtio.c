@@ -28,9 +28,19 @@
  * On aarch64 these are DMB ISH, which orders what QEMU (a coherent observer) sees; real
  * hardware with non-coherent DMA would need the outer-shareable DMB/DSB of a port helper.
  *
- * Interrupts (INTx). Reading the ISR register returns and clears the device's interrupt
- * status (bit 0: used buffer, bit 1: configuration change) and deasserts its INTx line, so
- * the shared-line handler reads it first and claims the interrupt if it was non-zero.
+ * Interrupts: MSI-X where possible (virtio 1.x 4.1.4.3 and 4.1.5.1.2), else INTx.
+ *   MSI-X. Two entries: 0 for configuration changes (msix_config), 1 for every queue
+ *   (queue_msix_vector; the driver has one handler for all its queues, so one vector serves).
+ *   The device answers an assignment it cannot honour by reading back VIRTIO_MSI_NO_VECTOR;
+ *   each is written before its queue is enabled and read back at once. Each entry is its own
+ *   interrupt, so the handlers need not read the ISR.
+ *   Fallback. If msix_config is refused, MSI-X is switched off at once; if a queue's vector is
+ *   refused, virtio_irq_setup rewrites every vector to NO_VECTOR and switches MSI-X off (the
+ *   queue vectors are then rewritten after queue_enable, which QEMU honours; the common case,
+ *   no MSI-X at all, never writes anything but NO_VECTOR).
+ *   INTx. Reading the ISR register returns and clears the device's interrupt status (bit 0:
+ *   used buffer, bit 1: configuration change) and deasserts its INTx line, so the shared-line
+ *   handler reads it first and claims the interrupt if it was non-zero.
  */
 #include "drivers/virtio.h"
 
@@ -67,6 +77,9 @@ enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 #define RESET_TIMEOUT_NS 1000000000ull
 #define ISR_QUEUE 1
 #define ISR_CONFIG 2
+#define MSIX_CONFIG_ENTRY 0
+#define MSIX_QUEUE_ENTRY 1
+#define MSIX_ENTRIES 2
 
 /* ---- Capabilities and status -------------------------------------------------------------- */
 
@@ -127,6 +140,7 @@ int virtio_pci_setup(struct virtio_dev *v, struct pci_dev *d)
 {
 	memset(v, 0, sizeof(*v));
 	v->pci = d;
+	v->queue_vector = NO_VECTOR;
 	pci_enable_device(d);
 	find_caps(v, d);
 	if (!v->common || !v->notify_base || !v->isr)
@@ -266,7 +280,11 @@ int virtq_setup(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t 
 		return -ENOMEM;
 	q->notify = v->notify_base + noff;
 	mmio_write16(c + COMMON_Q_SIZE, size);
-	mmio_write16(c + COMMON_Q_MSIX, NO_VECTOR);
+	mmio_write16(c + COMMON_Q_MSIX, v->queue_vector);
+	if (mmio_read16(c + COMMON_Q_MSIX) != v->queue_vector) {
+		v->vector_refused = true; /* virtio_irq_setup falls back to INTx */
+		mmio_write16(c + COMMON_Q_MSIX, NO_VECTOR);
+	}
 	write64(c + COMMON_Q_DESC, q->ring_pa);
 	write64(c + COMMON_Q_AVAIL, virt_to_phys(q->avail));
 	write64(c + COMMON_Q_USED, virt_to_phys(q->used));
@@ -334,22 +352,90 @@ int virtq_get_used(struct virtq *q, uint32_t *len)
 
 /* ---- Interrupts --------------------------------------------------------------------------- */
 
+static void log_dev(const struct virtio_dev *v, const char *what, int err)
+{
+	const struct pci_dev *d = v->pci;
+	if (err)
+		pr_info("virtio %02x:%02x.%x: %s (%d)\n", d->bus, d->dev, d->fn, what, err);
+	else
+		pr_info("virtio %02x:%02x.%x: %s\n", d->bus, d->dev, d->fn, what);
+}
+
+static void config_changed(const struct virtio_dev *v)
+{
+	log_dev(v, "configuration changed", 0);
+}
+
 static bool intx_handler(void *ctx)
 {
 	struct virtio_dev *v = ctx;
 	uint8_t isr = mmio_read8(v->isr); /* read-to-clear; deasserts INTx */
 	if (isr & ISR_CONFIG)
-		pr_info("virtio %02x:%02x.%x: configuration changed\n", v->pci->bus, v->pci->dev,
-			v->pci->fn);
+		config_changed(v);
 	if (isr & ISR_QUEUE)
 		v->on_queue(v->ctx);
 	return isr != 0;
 }
 
-int virtio_intx_setup(struct virtio_dev *v, void (*on_queue)(void *ctx), void *ctx)
+static void msix_config_handler(unsigned irq, void *ctx)
+{
+	config_changed(ctx);
+}
+
+static void msix_queue_handler(unsigned irq, void *ctx)
+{
+	struct virtio_dev *v = ctx;
+	v->on_queue(v->ctx);
+}
+
+void virtio_irq_prepare(struct virtio_dev *v)
+{
+	volatile uint8_t *c = v->common;
+	v->queue_vector = NO_VECTOR;
+	if (pci_msix_count(v->pci) < MSIX_ENTRIES)
+		return;
+	int err = pci_msix_enable(v->pci, MSIX_ENTRIES);
+	if (err) {
+		log_dev(v, "MSI-X unavailable: using INTx", err);
+		return;
+	}
+	mmio_write16(c + COMMON_MSIX, MSIX_CONFIG_ENTRY);
+	if (mmio_read16(c + COMMON_MSIX) != MSIX_CONFIG_ENTRY) {
+		log_dev(v, "device refused the configuration MSI-X vector: using INTx", 0);
+		mmio_write16(c + COMMON_MSIX, NO_VECTOR);
+		pci_msix_disable(v->pci);
+		return;
+	}
+	v->queue_vector = MSIX_QUEUE_ENTRY;
+}
+
+/* A queue refused its vector: every vector back to NO_VECTOR and MSI-X off. */
+static void msix_abandon(struct virtio_dev *v)
+{
+	volatile uint8_t *c = v->common;
+	uint16_t nq = mmio_read16(c + COMMON_NUMQ);
+	log_dev(v, "device refused a queue's MSI-X vector: using INTx", 0);
+	mmio_write16(c + COMMON_MSIX, NO_VECTOR);
+	for (uint16_t q = 0; q < nq; q++) {
+		mmio_write16(c + COMMON_Q_SELECT, q);
+		mmio_write16(c + COMMON_Q_MSIX, NO_VECTOR);
+	}
+	pci_msix_disable(v->pci);
+	v->queue_vector = NO_VECTOR;
+}
+
+int virtio_irq_setup(struct virtio_dev *v, void (*on_queue)(void *ctx), void *ctx)
 {
 	v->on_queue = on_queue;
 	v->ctx = ctx;
-	mmio_write16(v->common + COMMON_MSIX, NO_VECTOR);
-	return pci_intx_register(v->pci, intx_handler, v);
+	if (v->queue_vector != NO_VECTOR && v->vector_refused)
+		msix_abandon(v);
+	if (v->queue_vector == NO_VECTOR) {
+		mmio_write16(v->common + COMMON_MSIX, NO_VECTOR);
+		return pci_intx_register(v->pci, intx_handler, v);
+	}
+	int err = pci_msix_register(v->pci, MSIX_CONFIG_ENTRY, msix_config_handler, v);
+	if (!err)
+		err = pci_msix_register(v->pci, MSIX_QUEUE_ENTRY, msix_queue_handler, v);
+	return err;
 }

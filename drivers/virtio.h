@@ -5,8 +5,11 @@
  * (3.1.1) prescribes:
  *   virtio_pci_setup      find the vendor capabilities, map them, reset, ACKNOWLEDGE | DRIVER
  *   virtio_negotiate      offer the driver's features; VERSION_1 is required; FEATURES_OK
- *   virtq_setup           each queue it uses
- *   virtio_intx_setup     route the INTx line to its queue handler
+ *   virtio_irq_prepare    MSI-X if the function and platform have it: entry 0 for
+ *                         configuration changes, entry 1 for the queues
+ *   virtq_setup           each queue it uses (with its MSI-X entry, read back)
+ *   virtio_irq_setup      the queue handler on MSI-X, or on INTx if MSI-X is off or the
+ *                         device refused a vector
  *   virtio_driver_ok      DRIVER_OK: the device is live
  * and on any failure calls virtio_fail (status FAILED), which also tells the device to stop.
  *
@@ -90,8 +93,10 @@ struct virtio_dev {
 	volatile uint8_t *notify_base;
 	uint32_t notify_mult, notify_len, device_len;
 	uint64_t features;        /* negotiated */
-	void (*on_queue)(void *ctx); /* virtio_intx_setup's handler */
+	void (*on_queue)(void *ctx); /* virtio_irq_setup's handler */
 	void *ctx;
+	uint16_t queue_vector;    /* MSI-X entry given to every queue; NO_VECTOR: none */
+	bool vector_refused;      /* a queue read back NO_VECTOR: fall back to INTx */
 };
 
 /* One buffer of a descriptor chain. */
@@ -110,13 +115,23 @@ int virtio_pci_setup(struct virtio_dev *v, struct pci_dev *d);
  * 0 and v->features set, -ENODEV (no VERSION_1: legacy-only device), -EIO (refused). */
 int virtio_negotiate(struct virtio_dev *v, uint64_t wanted);
 
-/* Set up queue `index` with at most max_size descriptors (rounded down to a power of two).
- * 0, -ENOENT (no such queue), -ENOMEM, -EIO. */
+/* Between virtio_negotiate and the first virtq_setup: switch the function to MSI-X (two
+ * entries) and give configuration changes entry 0, read back. Quietly leaves the device on
+ * INTx if the function has no MSI-X, pci.nomsi is set, the platform takes no MSIs, or the
+ * device refuses the vector. */
+void virtio_irq_prepare(struct virtio_dev *v);
+
+/* Set up queue `index` with at most max_size descriptors (rounded down to a power of two),
+ * its MSI-X vector (virtio_irq_prepare's entry 1) written and read back before the queue is
+ * enabled. 0, -ENOENT (no such queue), -ENOMEM, -EIO. */
 int virtq_setup(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max_size);
 
-/* Call on_queue(ctx) in interrupt context whenever the device signals a used buffer. The ISR
- * read that tells whether this device interrupted also deasserts its INTx line. */
-int virtio_intx_setup(struct virtio_dev *v, void (*on_queue)(void *ctx), void *ctx);
+/* Call on_queue(ctx) in interrupt context whenever the device signals a used buffer: on MSI-X
+ * entry 1 if every vector assignment held (no ISR read needed: the entry says what happened),
+ * else (MSI-X given up, all vectors NO_VECTOR again) on the INTx line, where the ISR read that
+ * tells whether this device interrupted also deasserts the line. 0, or pci_msix_register's /
+ * pci_intx_register's error. */
+int virtio_irq_setup(struct virtio_dev *v, void (*on_queue)(void *ctx), void *ctx);
 
 void virtio_driver_ok(struct virtio_dev *v);
 void virtio_fail(struct virtio_dev *v);

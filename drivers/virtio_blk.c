@@ -327,8 +327,10 @@ static int vblk_bringup(struct vblk *b, struct pci_dev *d)
 	int err = virtio_pci_setup(v, d);
 	if (!err)
 		err = virtio_negotiate(v, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_SEG_MAX);
-	if (!err)
+	if (!err) {
+		virtio_irq_prepare(v);
 		err = virtq_setup(v, &b->vq, 0, VBLK_QUEUE_MAX);
+	}
 	if (!err && b->vq.size < 4)
 		err = -EIO;
 	if (!err)
@@ -336,7 +338,7 @@ static int vblk_bringup(struct vblk *b, struct pci_dev *d)
 	if (err)
 		return err;
 	vblk_describe(b);
-	err = virtio_intx_setup(v, vblk_interrupt, b);
+	err = virtio_irq_setup(v, vblk_interrupt, b);
 	if (err)
 		return err;
 	virtio_driver_ok(v);
@@ -364,10 +366,11 @@ static int vblk_probe(struct pci_dev *d)
 	b->blk.submit = vblk_submit;
 	b->blk.priv = b;
 	d->driver_data = b;
-	pr_info("%s: virtio-blk %02x:%02x.%x, %lu sectors (%lu MiB)%s%s, queue %u\n", b->name,
+	pr_info("%s: virtio-blk %02x:%02x.%x, %lu sectors (%lu MiB)%s%s, queue %u, %s\n", b->name,
 		d->bus, d->dev, d->fn, (unsigned long)b->blk.nsectors,
 		(unsigned long)(b->blk.nsectors >> 11), b->blk.read_only ? ", read-only" : "",
-		b->blk.flush ? ", flush" : "", b->vq.size);
+		b->blk.flush ? ", flush" : "", b->vq.size,
+		d->irq_mode == PCI_IRQ_MSIX ? "MSI-X" : "INTx");
 	err = blkdev_register(&b->blk);
 	if (err)
 		pr_err("%s: not registered (%d): the block device table is full\n", b->name, err);

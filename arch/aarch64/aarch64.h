@@ -214,6 +214,24 @@ void aarch64_gic_cpu_init(void);
 int aarch64_gic_set_pending(unsigned intid);
 unsigned aarch64_gic_spi_end(void); /* one past the last SPI the distributor has */
 
+/* its.c: LPIs and the GICv3 ITS, for PCI MSIs (arch_msi_alloc/free live there too). LPI
+ * INTID LPI_INTID_BASE + n is core's irq LPI_IRQ_BASE + n. aarch64_its_init (from
+ * arch_irq_init) finds the ITS in the DTB and gives it and the boot CPU's redistributor rd
+ * their tables; without a usable ITS it logs why and MSIs stay unavailable. The mask/unmask
+ * pair backs arch_irq_mask/unmask for LPIs; aarch64_its_raise makes an allocated LPI pending
+ * with the ITS's INT command, as if its device had written the message (tests). */
+#define LPI_INTID_BASE 8192
+#define LPI_IRQ_BASE 1024
+struct boot_info;
+void aarch64_its_init(const struct boot_info *bi, uintptr_t rd);
+int aarch64_lpi_unmask(unsigned irq, unsigned flags);
+void aarch64_lpi_mask(unsigned irq);
+int aarch64_its_raise(unsigned irq);
+
+/* pci.c: the DeviceID under which MSI controller `ctrl` (a phandle) sees requester id rid,
+ * from the host bridge's msi-map (or msi-parent); 0, or -ENOENT. */
+int aarch64_pci_msi_devid(unsigned rid, uint32_t ctrl, uint32_t *devid);
+
 /* timer.c: the virtual timer's INTID (0 until arch_time_init) and its interrupt handler. */
 extern unsigned aarch64_timer_intid;
 void aarch64_timer_irq(void);

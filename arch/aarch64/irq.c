@@ -12,11 +12,16 @@
  * (non-secure IRQ, never FIQ), one priority (0xa0) for all, no preemption between interrupts:
  * the handler runs with PSTATE.I set and EOImode 0 (EOIR drops priority and deactivates).
  *
+ * LPIs (INTID 8192 and up: PCI MSIs through the ITS) are its.c's: arch_irq_init hands over
+ * to aarch64_its_init, and arch_irq_unmask/mask pass core's LPI numbers (LPI_IRQ_BASE and up,
+ * aarch64.h) to it.
+ *
  * Entry: every IRQ vector (from EL1 and, later, EL0) builds a full trapframe (trap_entry.S)
  * and aarch64_trap calls aarch64_irq, which acknowledges one interrupt (ICC_IAR1_EL1), hands
- * it to the virtual timer or core's irq_dispatch, and ends it (ICC_EOIR1_EL1). If another is
- * pending the CPU takes the exception again right after the eret; that costs a trip through
- * the vector but keeps the handler free of loops a stuck line could trap it in.
+ * it to the virtual timer or core's irq_dispatch (an LPI as irq LPI_IRQ_BASE + INTID - 8192),
+ * and ends it (ICC_EOIR1_EL1; an LPI has no active state, so that only drops the priority).
+ * If another is pending the CPU takes the exception again right after the eret; that costs a
+ * trip through the vector but keeps the handler free of loops a stuck line could trap it in.
  *
  * Locking: the enable registers are write-1-to-set/clear and need none; the read-modify-write
  * ones (group, priority, trigger) take gic_lock, which also masks interrupts on this CPU.
@@ -280,6 +285,7 @@ void arch_irq_init(const struct boot_info *bi)
 	kprintf("GICv3 at 0x%lx: %u SPIs, redistributor 0x%lx for MPIDR 0x%lx\n",
 		(unsigned long)bi->intc_base[0], spi_end - 32,
 		(unsigned long)(gicr_rd[this_cpu()] - KERNEL_IMAGE_BASE), (unsigned long)mpidr);
+	aarch64_its_init(bi, gicr_rd[this_cpu()]);
 }
 
 /* PPIs 16..31 and the SPIs this distributor has; SGIs are for IPIs, not devices. */
@@ -295,6 +301,8 @@ int arch_irq_unmask(unsigned irq, unsigned flags)
 {
 	unsigned long s;
 
+	if (irq >= LPI_IRQ_BASE)
+		return aarch64_lpi_unmask(irq, flags);
 	if (!valid_intid(irq) || (flags & IRQ_ACTIVE_LOW))
 		return -EINVAL;
 	s = spin_lock_irqsave(&gic_lock);
@@ -314,6 +322,10 @@ void arch_irq_mask(unsigned irq)
 {
 	unsigned long s;
 
+	if (irq >= LPI_IRQ_BASE) {
+		aarch64_lpi_mask(irq);
+		return;
+	}
 	if (!valid_intid(irq))
 		return;
 	s = arch_irq_save();
@@ -354,8 +366,11 @@ void aarch64_irq(struct trapframe *tf)
 	__asm__ volatile("dsb sy" : : : "memory");
 	if (intid == aarch64_timer_intid && intid != 0)
 		aarch64_timer_irq();
-	else if (intid < IRQ_MAX)
+	else if (intid < INTID_SPI_LIMIT)
 		irq_dispatch(intid);
+	else if (intid >= LPI_INTID_BASE && intid - LPI_INTID_BASE < IRQ_MAX - LPI_IRQ_BASE)
+		irq_dispatch(LPI_IRQ_BASE + (intid - LPI_INTID_BASE));
 	write_sysreg(icc_eoir1_el1, intid);
 	isb();
+	sched_preempt_check();
 }

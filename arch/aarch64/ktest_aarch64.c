@@ -9,7 +9,10 @@
  * corruption somewhere else. aarch64_intid_dispatch makes an SPI and a PPI pending by hand
  * and expects each to travel distributor/redistributor -> CPU interface -> vector ->
  * irq_dispatch once. Those INTIDs have no device on QEMU virt, so core sees them unregistered:
- * it counts them, masks them and warns; the count is what is checked.
+ * it counts them, masks them and warns; the count is what is checked. aarch64_its_lpi does the
+ * same for an LPI: an MSI allocated for a DeviceID with no device behind it, made pending by
+ * the ITS's INT command (as the device's message would), must reach irq_dispatch as irq
+ * LPI_IRQ_BASE + n once, and not at all while its property byte says disabled.
  *
  * The MMU and per-CPU tests check what only this port decides (mmu.c): descriptor bits (nG,
  * PXN/UXN, AP), the direct map's 2 MiB blocks and the device window (which unmap/protect must
@@ -62,6 +65,35 @@ KTEST(aarch64_intid_dispatch)
 {
 	raise_and_expect(aarch64_gic_spi_end() - 1); /* the last SPI: no device behind it */
 	raise_and_expect(UNUSED_PPI);
+}
+
+KTEST(aarch64_its_lpi)
+{
+	unsigned irq;
+	uint64_t addr;
+	uint32_t data;
+	int err = arch_msi_alloc(0x00f8, &irq, &addr, &data); /* 00:1f.0: nothing there */
+	if (err == -ENODEV) {
+		ktest_skip("no usable ITS");
+		return;
+	}
+	KT_EXPECT_EQ(err, 0);
+	if (err)
+		return;
+	KT_EXPECT(irq >= LPI_IRQ_BASE && irq < IRQ_MAX);
+	uint64_t before = irq_count(irq), t = time_ns();
+	KT_EXPECT_EQ(aarch64_its_raise(irq), 0); /* disabled: not forwarded to the CPU */
+	while (time_ns() < t + 10 * 1000 * 1000ull)
+		arch_cpu_relax();
+	KT_EXPECT_EQ(irq_count(irq), before);
+	KT_EXPECT_EQ(arch_irq_unmask(irq, IRQ_EDGE), 0);
+	KT_EXPECT_EQ(aarch64_its_raise(irq), 0);
+	for (t = time_ns(); irq_count(irq) == before && time_ns() < t + 100 * 1000 * 1000ull;)
+		arch_cpu_relax();
+	/* Once, or twice on a GIC that kept the disabled one pending (QEMU drops it). */
+	KT_EXPECT(irq_count(irq) - before >= 1 && irq_count(irq) - before <= 2);
+	arch_msi_free(irq); /* core masked it (no handler); DISCARD drops anything left */
+	KT_EXPECT_EQ(aarch64_its_raise(irq), -EINVAL);
 }
 
 KTEST(aarch64_irq_bounds)

@@ -1,5 +1,5 @@
 /*
- * arch/aarch64/pci.c: PCI INTx routing from the device tree's interrupt-map.
+ * arch/aarch64/pci.c: PCI INTx routing from the device tree's interrupt-map; MSI DeviceIDs.
  *
  * The ECAM host bridge node (compatible "pci-host-ecam-generic", the one whose reg is
  * boot_info's pci_ecam_base) maps a child interrupt to a GIC interrupt with the standard
@@ -21,6 +21,9 @@
  * rest of the port does (boot.c): type 0 SPI = INTID num + 32, type 1 PPI = num + 16; the
  * flags' low nibble 1/2 is edge rising/falling, 4/8 level high/low.
  *
+ * MSIs: the same node's msi-map says under which DeviceID the ITS sees each requester id
+ * (QEMU virt: <0 its 0 0x10000>, the identity); its.c asks aarch64_pci_msi_devid.
+ *
  * The DTB stays where the firmware put it (boot.c reserves it) and is read through the direct
  * map each call: routing is looked up once per device at probe time.
  */
@@ -28,6 +31,8 @@
 #include "core/dtb.h"
 #include "core/errno.h"
 #include "core/layout.h"
+
+#include "aarch64.h"
 
 #define DTB_MAX_SIZE (2u << 20)
 #define MAX_CELLS 4 /* child unit address + pin */
@@ -141,4 +146,40 @@ int arch_pci_intx(unsigned bus, unsigned dev, unsigned fn, unsigned pin, unsigne
 	if (node < 0 || imap_init(&dt, node, &m, bus << 16 | dev << 11 | fn << 8, pin))
 		return -ENOENT;
 	return imap_lookup(&dt, &m, irq, flags);
+}
+
+/* ---- MSI DeviceIDs ------------------------------------------------------------------------ */
+
+/* The DeviceID under which the MSI controller with phandle `ctrl` sees requester id rid, from
+ * the host bridge's msi-map (PCI MSI binding: <rid-base controller msi-base length> tuples,
+ * rid first ANDed with msi-map-mask if present), or rid itself if the bridge names the
+ * controller with msi-parent instead. 0, or -ENOENT if no entry maps rid to that controller. */
+int aarch64_pci_msi_devid(unsigned rid, uint32_t ctrl, uint32_t *devid)
+{
+	const struct boot_info *bi = kernel_boot_info();
+	struct dtb dt;
+	uint32_t len;
+
+	if (!bi || !bi->dtb_phys || dtb_init(&dt, phys_to_virt(bi->dtb_phys), DTB_MAX_SIZE))
+		return -ENOENT;
+	int node = find_host_bridge(&dt, bi->pci_ecam_base);
+	if (node < 0)
+		return -ENOENT;
+	const uint8_t *map = dtb_prop(&dt, node, "msi-map", &len);
+	if (!map) {
+		*devid = rid;
+		return dtb_prop_u32(&dt, node, "msi-parent", 0) == ctrl ? 0 : -ENOENT;
+	}
+	rid &= dtb_prop_u32(&dt, node, "msi-map-mask", 0xffffffffu);
+	for (uint32_t off = 0; off + 16 <= len; off += 16) {
+		uint32_t base = (uint32_t)dtb_cells(map + off, 1);
+		uint32_t phandle = (uint32_t)dtb_cells(map + off + 4, 1);
+		uint32_t out = (uint32_t)dtb_cells(map + off + 8, 1);
+		uint32_t n = (uint32_t)dtb_cells(map + off + 12, 1);
+		if (phandle == ctrl && rid >= base && rid - base < n) {
+			*devid = out + (rid - base);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -8,7 +8,11 @@
  * fixed delivery, physical destination = the boot CPU's APIC id, with the trigger mode and
  * polarity the caller of arch_irq_unmask passes. The LAPIC timer has its own vector
  * (VEC_LAPIC_TIMER, programmed by timer.c), LAPIC errors another (VEC_LAPIC_ERROR), and the
- * spurious-interrupt vector is 0xff. VEC_SELFTEST runs x86_selftest_hook, which only the
+ * spurious-interrupt vector is 0xff. MSIs (arch_msi_alloc) take a free vector from
+ * VEC_MSI_FIRST-VEC_MSI_LAST: the message is a write of the vector (fixed delivery, edge) to
+ * the boot CPU's LAPIC window, 0xfee00000 | APIC id << 12. Nothing needs routing for them, so
+ * arch_irq_mask/unmask on an MSI only flip a flag here; the entry path drops a message that
+ * arrives while it is set (after EOI). VEC_SELFTEST runs x86_selftest_hook, which only the
  * port's ktests set (to check the entry path). Vectors 0-31 are the CPU's exceptions (and the
  * NMI, which smp.c uses for TLB shootdowns).
  *
@@ -20,9 +24,11 @@
  *
  * Entry. trap_entry.S saves a full trapframe for every vector and calls x86_trap(), which
  * hands vectors >= 32 to x86_interrupt() here; that returns false for a vector nobody
- * programmed, and x86_trap() panics naming it. Gates are interrupt gates, so IF is clear for
- * the whole handler, as core's irq_dispatch() and timer_tick() require; iretq in trap_common
- * restores every register and RFLAGS (x86_irq_regs_preserved in ktest_x86.c checks it).
+ * programmed, and x86_trap() panics naming it. GSI and MSI vectors alike reach core as
+ * irq_dispatch(vector - VEC_GSI_BASE), so MSI numbers (32-191) sit above the GSIs. Gates
+ * are interrupt gates, so IF is clear for the whole handler, as core's irq_dispatch() and
+ * timer_tick() require; iretq in trap_common restores every register and RFLAGS
+ * (x86_irq_regs_preserved in ktest_x86.c checks it).
  * End-of-interrupt is a write to the LAPIC's EOI register after the handler; a spurious
  * interrupt is not in service, so it gets none. For a level-triggered pin the LAPIC EOI is
  * broadcast to the IOAPIC, which clears the pin's remote IRR.
@@ -30,7 +36,8 @@
  * Addresses. The LAPIC base comes from the IA32_APIC_BASE MSR, the IOAPIC's is fixed at
  * 0xfec00000 (q35's MADT, REFERENCE 8; the SMP issue will read the MADT). Both lie above the
  * 2 GiB boot window and are reached through mmio.c's uncached window. The IOAPIC's register
- * pair (select, then window) is a two-step access, so it is serialised by ioapic_lock.
+ * pair (select, then window) is a two-step access, so it is serialised by ioapic_lock. The MSI
+ * vector table is written under msi_lock and read by the entry path with atomic loads.
  */
 #include "arch/arch.h"
 #include "core/errno.h"
@@ -49,13 +56,18 @@
 #define RTE_LEVEL (1u << 15)
 #define RTE_MASKED (1u << 16)
 #define RTE_DEST_SHIFT 24 /* in the high word: physical destination APIC id */
-#define IOAPIC_MAX_PINS (VEC_LAPIC_TIMER - VEC_GSI_BASE) /* keep GSI vectors below ours */
+#define IOAPIC_MAX_PINS (VEC_MSI_FIRST - VEC_GSI_BASE) /* keep GSI vectors below the MSIs' */
+#define NMSI (VEC_MSI_LAST - VEC_MSI_FIRST + 1)
+
+enum { MSI_USED = 1, MSI_MASKED = 2 }; /* msi_state bits */
 
 static volatile uint8_t *lapic;
 static volatile uint8_t *ioapic;
 static unsigned ioapic_pins; /* 0 until arch_irq_init: every pin is then -EINVAL */
 static uint32_t bsp_apic_id;
 static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");
+static uint8_t msi_state[NMSI]; /* by vector - VEC_MSI_FIRST */
+static struct spinlock msi_lock = SPINLOCK_INIT("msi vectors");
 
 void (*volatile x86_selftest_hook)(void);
 
@@ -146,8 +158,65 @@ void arch_irq_init(const struct boot_info *bi)
 		ioapic_pins, VEC_GSI_BASE, VEC_GSI_BASE + ioapic_pins - 1);
 }
 
+/* The msi_state slot of an MSI's irq number; false if irq is not in the MSI range. */
+static bool msi_slot(unsigned irq, unsigned *slot)
+{
+	if (irq < VEC_MSI_FIRST - VEC_GSI_BASE || irq > VEC_MSI_LAST - VEC_GSI_BASE)
+		return false;
+	*slot = irq + VEC_GSI_BASE - VEC_MSI_FIRST;
+	return true;
+}
+
+/* Set or clear MSI_MASKED of an allocated MSI; -EINVAL if it is not allocated. */
+static int msi_set_masked(unsigned slot, bool masked)
+{
+	int err = 0;
+	unsigned long s = spin_lock_irqsave(&msi_lock);
+	uint8_t st = msi_state[slot];
+	if (!(st & MSI_USED))
+		err = -EINVAL;
+	else
+		__atomic_store_n(&msi_state[slot], masked ? st | MSI_MASKED : st & ~MSI_MASKED,
+				 __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&msi_lock, s);
+	return err;
+}
+
+int arch_msi_alloc(unsigned rid, unsigned *irq, uint64_t *addr, uint32_t *data)
+{
+	(void)rid; /* no interrupt remapping: every function's message looks the same */
+	if (!lapic)
+		return -ENODEV;
+	unsigned long s = spin_lock_irqsave(&msi_lock);
+	unsigned i = 0;
+	while (i < NMSI && msi_state[i])
+		i++;
+	if (i < NMSI)
+		__atomic_store_n(&msi_state[i], MSI_USED | MSI_MASKED, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&msi_lock, s);
+	if (i == NMSI)
+		return -ENOSPC;
+	*irq = VEC_MSI_FIRST + i - VEC_GSI_BASE;
+	*addr = MSI_ADDR_BASE | (uint64_t)bsp_apic_id << MSI_ADDR_DEST_SHIFT;
+	*data = VEC_MSI_FIRST + i; /* delivery mode fixed, edge: every other bit 0 */
+	return 0;
+}
+
+void arch_msi_free(unsigned irq)
+{
+	unsigned slot;
+	if (!msi_slot(irq, &slot))
+		return;
+	unsigned long s = spin_lock_irqsave(&msi_lock);
+	__atomic_store_n(&msi_state[slot], 0, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&msi_lock, s);
+}
+
 int arch_irq_unmask(unsigned irq, unsigned flags)
 {
+	unsigned slot;
+	if (msi_slot(irq, &slot))
+		return flags == IRQ_EDGE ? msi_set_masked(slot, false) : -EINVAL;
 	if (irq >= ioapic_pins)
 		return -EINVAL;
 	uint32_t lo = (VEC_GSI_BASE + irq) | ((flags & IRQ_LEVEL) ? RTE_LEVEL : 0) |
@@ -161,6 +230,11 @@ int arch_irq_unmask(unsigned irq, unsigned flags)
 
 void arch_irq_mask(unsigned irq)
 {
+	unsigned slot;
+	if (msi_slot(irq, &slot)) {
+		msi_set_masked(slot, true);
+		return;
+	}
 	if (irq >= ioapic_pins)
 		return;
 	unsigned long s = spin_lock_irqsave(&ioapic_lock);
@@ -173,6 +247,19 @@ static void lapic_error(void)
 {
 	x86_lapic_write(LAPIC_ESR, 0);
 	pr_warn("irq: local APIC error, ESR %#x\n", x86_lapic_read(LAPIC_ESR));
+}
+
+/* An allocated MSI vector is dispatched unless masked; false for any other vector. */
+static bool msi_interrupt(uint64_t vector)
+{
+	if (vector < VEC_MSI_FIRST || vector > VEC_MSI_LAST)
+		return false;
+	uint8_t st = __atomic_load_n(&msi_state[vector - VEC_MSI_FIRST], __ATOMIC_ACQUIRE);
+	if (!(st & MSI_USED))
+		return false;
+	if (!(st & MSI_MASKED))
+		irq_dispatch((unsigned)(vector - VEC_GSI_BASE));
+	return true;
 }
 
 bool x86_interrupt(uint64_t vector)
@@ -189,8 +276,9 @@ bool x86_interrupt(uint64_t vector)
 		lapic_error();
 	else if (vector == VEC_SELFTEST && x86_selftest_hook)
 		x86_selftest_hook();
-	else
+	else if (!msi_interrupt(vector))
 		return false;
 	x86_lapic_write(LAPIC_EOI, 0);
+	sched_preempt_check();
 	return true;
 }

@@ -9,6 +9,8 @@
  * overwrites every register the C ABI lets a function clobber, so a register trap_common
  * forgot to restore shows up here even if today's handlers happen not to touch it (checked:
  * dropping the r10 restore fails the test). The others are timer ticks.
+ * x86_msi_vector_dispatch checks the MSI vectors' path the same way, with self-IPIs standing
+ * in for a device's message.
  */
 #include "arch/arch.h"
 #include "core/cpu.h"
@@ -154,6 +156,38 @@ KTEST(x86_gsi_vector_dispatch)
 	for (unsigned i = 0; i < 1000000 && irq_count(gsi) == before; i++)
 		arch_cpu_relax();
 	KT_EXPECT_EQ(irq_count(gsi) - before, 1);
+}
+
+/* Send vector to this CPU and wait (100 ms at most) for irq's count to move; true if it did. */
+static bool self_ipi_counted(unsigned vector, unsigned irq)
+{
+	uint64_t before = irq_count(irq), deadline = time_ns() + 100 * 1000 * 1000ull;
+	unsigned long s = arch_irq_save();
+	x86_lapic_write(LAPIC_ICR_HI, 0);
+	x86_lapic_write(LAPIC_ICR_LO, LAPIC_ICR_SELF | vector);
+	arch_irq_restore(s);
+	while (irq_count(irq) == before && time_ns() < deadline)
+		arch_cpu_relax();
+	return irq_count(irq) != before;
+}
+
+/* An MSI's message is its vector at the LAPIC: a self-IPI on that vector stands in for the
+ * device. Dispatched as irq = vector - 32 once unmasked, dropped while masked; after the free
+ * the vector is unexpected again (not tried: that panics by design). */
+KTEST(x86_msi_vector_dispatch)
+{
+	unsigned irq;
+	uint64_t addr;
+	uint32_t data;
+	KT_EXPECT_EQ(arch_msi_alloc(0x08, &irq, &addr, &data), 0);
+	KT_EXPECT_EQ(irq, data - VEC_GSI_BASE);
+	KT_EXPECT(data >= VEC_MSI_FIRST && data <= VEC_MSI_LAST);
+	KT_EXPECT_EQ(addr & ~0xff000ull, MSI_ADDR_BASE);
+	KT_EXPECT(!self_ipi_counted(data, irq)); /* allocated masked */
+	KT_EXPECT_EQ(arch_irq_unmask(irq, IRQ_EDGE), 0);
+	KT_EXPECT(self_ipi_counted(data, irq)); /* no handler: core counts it and masks it */
+	KT_EXPECT(!self_ipi_counted(data, irq));
+	arch_msi_free(irq);
 }
 
 KTEST(x86_irq_bounds)

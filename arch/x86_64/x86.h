@@ -76,8 +76,13 @@
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE (1 << 11)
 
-/* IDT vectors of the interrupts (irq.c): IOAPIC pin (GSI) g arrives on VEC_GSI_BASE + g. */
+/* IDT vectors of the interrupts (irq.c): IOAPIC pin (GSI) g arrives on VEC_GSI_BASE + g; MSIs
+ * get vectors VEC_MSI_FIRST-VEC_MSI_LAST. Both are dispatched as irq = vector - VEC_GSI_BASE. */
 #define VEC_GSI_BASE 32
+#define VEC_MSI_FIRST 0x40
+#define VEC_MSI_LAST 0xdf
+#define MSI_ADDR_BASE 0xfee00000 /* Intel SDM vol. 3, 11.11.1: dest APIC id in bits 19:12 */
+#define MSI_ADDR_DEST_SHIFT 12
 #define VEC_LAPIC_TIMER 0xf0
 #define VEC_SELFTEST 0xf1 /* ktest_x86.c's self-IPIs */
 #define VEC_LAPIC_ERROR 0xfe

@@ -70,7 +70,7 @@ _Noreturn void panic(const char *fmt, ...)
 
 void completion_init(struct completion *c)
 {
-	c->done = 0;
+	*c = (struct completion)COMPLETION_INIT;
 }
 
 void complete(struct completion *c)
@@ -86,9 +86,7 @@ void wait_for_completion(struct completion *c)
 
 void mutex_init(struct mutex *m, const char *name)
 {
-	m->locked = 0;
-	m->owner_cpu = -1;
-	m->name = name;
+	*m = (struct mutex)MUTEX_INIT(name);
 }
 
 void mutex_lock(struct mutex *m)
@@ -96,7 +94,6 @@ void mutex_lock(struct mutex *m)
 	if (m->locked)
 		panic("mutex %s: locked twice (single-threaded host: a deadlock)", m->name);
 	m->locked = 1;
-	m->owner_cpu = 0;
 }
 
 void mutex_unlock(struct mutex *m)
@@ -104,7 +101,6 @@ void mutex_unlock(struct mutex *m)
 	if (!m->locked)
 		panic("mutex %s: unlocked while not held", m->name);
 	m->locked = 0;
-	m->owner_cpu = -1;
 }
 
 bool mutex_held(const struct mutex *m)

@@ -93,9 +93,9 @@ def run_logged(cmd, log):
     return proc.returncode
 
 
-def kernel_files(arch):
-    """(image QEMU boots, ELF with symbols) in the arch's build directory."""
-    bdir = build_dir(arch)
+def kernel_files(arch, bdir=None):
+    """(image QEMU boots, ELF with symbols) in the arch's build directory (or in bdir)."""
+    bdir = bdir or build_dir(arch)
     image = "kernel.bin" if arch == "aarch64" else "kernel.elf"
     return os.path.join(bdir, image), os.path.join(bdir, "kernel.elf")
 
@@ -119,11 +119,15 @@ def mem_mib(mem):
     return int(m.group(1)) * (1024 if m.group(2).lower() == "g" else 1)
 
 
-def qemu_command(arch, image, append="", mem=DEFAULT_MEM, smp=1, serial="stdio", disks=()):
+def qemu_command(arch, image, append="", mem=DEFAULT_MEM, smp=1, serial="stdio", disks=(),
+                 gdb_port=None):
     """The one QEMU command line of each port (TCG; serial console on stdio). disks are
-    (path, read_only) pairs, attached in order as virtio-blk-pci (the kernel's vda, vdb...)."""
+    (path, read_only) pairs, attached in order as virtio-blk-pci (the kernel's vda, vdb...).
+    gdb_port: start halted (-S) with a gdb stub listening on 127.0.0.1:gdb_port (tools/debug)."""
     common = ["-m", str(mem), "-smp", str(smp), "-nodefaults", "-display", "none",
               "-serial", serial, "-no-reboot"] + disk_args(disks)
+    if gdb_port is not None:
+        common += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     if arch == "x86_64":
         return (["qemu-system-x86_64", "-M", "q35", "-cpu", "max"] + common +
                 ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",

@@ -1,0 +1,111 @@
+/*
+ * core/sched.h: kernel threads and the scheduler (the design and the lock contract are in
+ * core/sched.c's header).
+ *
+ *   struct thread *t = thread_create("flusher", flush_main, sb);
+ *   ...
+ *   thread_join(t);            // waits for it to exit, then frees its stack and struct
+ *
+ * Threads are preempted on the timer tick (10 ms slices) and may run on any CPU unless pinned
+ * with thread_create_on. Sleeping goes through wait queues (core/waitq.h) or the primitives
+ * built on them (core/sync.h).
+ */
+#ifndef CORE_SCHED_H
+#define CORE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/sync.h"
+
+enum thread_state {
+	THREAD_RUNNABLE, /* on the run queue, waiting for a CPU */
+	THREAD_RUNNING,  /* some CPU's current thread */
+	THREAD_SLEEPING, /* waiting to be woken (still running until it switches away) */
+	THREAD_DEAD,     /* exited; thread_join frees it */
+};
+
+#define THREAD_NAME_MAX 24
+#define THREAD_ANY_CPU (-1)
+
+struct proc;
+
+struct thread {
+	/* Guarded by sched_lock. */
+	uintptr_t sp;             /* saved stack pointer while switched out */
+	enum thread_state state;
+	bool on_cpu;              /* its stack is in use: running, or not yet switched away */
+	bool idle;                /* a CPU's idle thread: never on the run queue */
+	int cpu;                  /* the CPU it runs on, or last ran on */
+	int affinity;             /* THREAD_ANY_CPU or the one CPU it may run on */
+	struct thread *run_next;  /* run queue link */
+
+	/* Guarded by the lock of the wait queue in wq. */
+	struct waitq *wq;         /* the queue it waits on, NULL if none */
+	struct thread *wq_next, *wq_prev;
+
+	/* Set at creation, then read-only. */
+	uintptr_t stack_top;      /* from kstack_alloc */
+	bool adopted;             /* a boot context (its CPU's stack): never exits or is freed */
+	void (*entry)(void *);
+	void *arg;
+	unsigned id;
+	char name[THREAD_NAME_MAX];
+	struct completion exited; /* completed once its stack is no longer in use */
+	struct proc *proc;        /* owning process [processes issue]; NULL for kernel threads */
+};
+
+/* Boot CPU, once, before interrupts are enabled: the running context (kmain_late on its
+ * guarded stack) becomes thread "main", pinned to CPU 0, and CPU 0 gets its idle thread. */
+void sched_init(void);
+
+/* A secondary CPU, once, before it enables interrupts: the running context becomes this
+ * CPU's idle thread. Then call sched_idle_loop. */
+void sched_init_cpu(void);
+
+/* The idle thread's body: run smp_call_on requests, give the CPU to any runnable thread,
+ * otherwise wait for an interrupt. */
+_Noreturn void sched_idle_loop(void);
+
+/* A new thread running entry(arg), runnable at once on any CPU (thread_create) or only on
+ * `cpu` (thread_create_on; THREAD_ANY_CPU for any). When entry returns the thread exits. NULL
+ * when out of memory. Thread context or boot. */
+struct thread *thread_create(const char *name, void (*entry)(void *), void *arg);
+struct thread *thread_create_on(int cpu, const char *name, void (*entry)(void *), void *arg);
+
+/* End the running thread. Its stack stays in use until the switch away; thread_join frees it
+ * afterwards. Not for the main or idle threads. */
+_Noreturn void thread_exit(void);
+
+/* Wait for t to exit, then free its stack and struct. Exactly once per thread created. */
+void thread_join(struct thread *t);
+
+/* The running thread; NULL before sched_init on this CPU. */
+struct thread *thread_current(void);
+
+/* Give the CPU to the next runnable thread, if there is one this CPU may run. */
+void sched_yield(void);
+
+/* Called by the port at the very end of interrupt handling (after end-of-interrupt), with
+ * interrupts still masked: if the tick or a wake-up asked for it and no spinlock is held
+ * (cpu->lock_depth == 0), switch to the next runnable thread. Interrupts are only taken
+ * where they were enabled, so the interrupted context could be switched anyway. Declared
+ * for the ports in core/irq.h as well. */
+void sched_preempt_check(void);
+
+/* From timer_tick, interrupts masked: ask for a switch at the end of this interrupt if any
+ * thread is waiting for a CPU. */
+void sched_tick(void);
+
+/* The first function a new thread runs (the port's trampoline calls it): finish the switch,
+ * release sched_lock, enable interrupts. */
+void sched_thread_start(void);
+
+/* For core/waitq.c. The running thread t: mark it SLEEPING / back to RUNNING. */
+void sched_set_sleeping(struct thread *t);
+void sched_set_running(struct thread *t);
+/* Make a SLEEPING t runnable (or, if it has not switched away yet, cancel its sleep): true if
+ * it was sleeping. Any context; takes sched_lock. */
+bool sched_wake(struct thread *t);
+
+#endif
