@@ -231,6 +231,31 @@ int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned 
  * guarded core-allocated one, and by secondary CPUs. */
 _Noreturn void arch_switch_stack(uintptr_t stack_top, void (*fn)(void *), void *arg);
 
+/* ---- Context switch (arch/<arch>/context.S) -------------------------------------------------
+ * Kernel threads (core/sched.c) are switched by swapping stacks. Only what the C ABI makes
+ * callee-saved is kept, on the old thread's own stack (x86_64: rbx, rbp, r12-r15; aarch64:
+ * x19-x28, x29, x30); the kernel uses no FP/SIMD registers. Interrupt state is not part of
+ * it: core switches with the scheduler lock held (interrupts masked), and each thread gets
+ * its own state back when it releases that lock. Per-thread port state for user mode (x86_64
+ * TSS.rsp0 and FS base, aarch64 TPIDR_EL0, FP/SIMD) will be switched at the spot context.S
+ * marks, through a hook core calls with the next thread; nothing needs one yet.
+ * -------------------------------------------------------------------------------------------- */
+
+/* Save the callee-saved registers on the current stack, store the stack pointer in *old_sp
+ * and resume the thread whose saved stack pointer is new_sp: it returns from its own earlier
+ * call of arch_context_switch, or starts (arch_thread_stack_init). Interrupts masked. The
+ * scheduler lock is held across it and released by the thread that resumes: the one lock
+ * allowed to cross a switch (documented in core/sched.c). Returns when some CPU, not
+ * necessarily this one, switches back to the caller. */
+void arch_context_switch(uintptr_t *old_sp, uintptr_t new_sp);
+
+/* Write, just below stack_top, the saved frame of a thread that has never run, so that the
+ * first arch_context_switch to it enters a port trampoline that calls core's
+ * sched_thread_start() (which releases the scheduler lock and enables interrupts) and then
+ * entry(arg) on a root frame (null frame pointer). entry must not return. Touches only the
+ * new stack. Returns the stack pointer to pass as new_sp. */
+uintptr_t arch_thread_stack_init(void *stack_top, void (*entry)(void *), void *arg);
+
 /* ---- Per-CPU data and SMP ----------------------------------------------------------------- */
 
 struct cpu; /* core/cpu.h */
@@ -256,15 +281,6 @@ void arch_cpu_init_secondary(void);
  * (and moves up into its own group) with the issue that first needs it; until then calling one
  * fails the link, which is the point: there are no weak stubs.
  * -------------------------------------------------------------------------------------------- */
-
-/* Context switch [processes issue]. Saves the callee-saved registers on the current stack,
- * stores the stack pointer in *old_sp and resumes the thread whose saved stack pointer is
- * new_sp. The scheduler lock is held across it and released by the resumed thread: the one
- * lock allowed to cross a switch (documented in core/sched.c). */
-void arch_context_switch(uintptr_t *old_sp, uintptr_t new_sp);
-/* Prepare a new kernel thread's stack so that the first switch to it calls entry(arg).
- * Returns the stack pointer to pass as new_sp. */
-uintptr_t arch_thread_stack_init(void *stack_top, void (*entry)(void *), void *arg);
 
 /* User mode [processes issue]. Enter user mode with the registers in tf; never returns. The
  * caller holds no spinlock (asserted by core before the call). */

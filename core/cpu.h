@@ -25,7 +25,7 @@ struct cpu {
 	unsigned id;          /* index in cpus[], 0 = boot CPU */
 	uint64_t hwid;        /* APIC id / MPIDR */
 	bool online;          /* set by the CPU itself once it runs its idle loop */
-	uintptr_t stack_top;  /* this CPU's boot/idle kernel stack */
+	uintptr_t stack_top;  /* first kernel stack: CPU 0's main thread's, else the idle's */
 	uint64_t ticks;       /* timer interrupts taken */
 	unsigned lock_depth;  /* spinlocks held */
 	struct {
@@ -50,8 +50,9 @@ extern unsigned ncpus_online;
  * stack; returns once each has come online or timed out (reported, not fatal). */
 void smp_start_secondaries(const struct boot_info *bi);
 
-/* Panic, naming each lock and where it was taken, if this CPU holds any spinlock. Called on
- * every return to user mode, exec and sleep (processes issue) and by tests. */
+/* Panic, naming each lock and where it was taken, if this CPU holds any spinlock. Called
+ * before every sleep (core/waitq.c, core/sync.c, core/sched.c), and (processes issue) on every
+ * return to user mode and exec. */
 void assert_no_locks_held(const char *where);
 
 #endif

@@ -64,8 +64,9 @@
 /* Held across arch_context_switch and released by the next thread: see the header. */
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread *runq_head, *runq_tail; /* guarded by sched_lock */
-static unsigned nr_runnable; /* length of the run queue: written under sched_lock, read as a hint */
-static unsigned next_thread_id;
+/* Length of the run queue: written under sched_lock, read without it as a hint (sched_tick). */
+static unsigned nr_runnable;
+static unsigned next_thread_id; /* __atomic */
 
 /* ---- The run queue (sched_lock held) ------------------------------------------------------ */
 
@@ -111,6 +112,8 @@ static struct thread *runq_take(unsigned cpu)
 static void make_runnable(struct thread *t)
 {
 	struct cpu *c = arch_this_cpu();
+	if (t->on_cpu)
+		panic("thread %s queued while its stack is in use", t->name);
 	runq_add(t);
 	if (c->current && c->current->idle)
 		c->need_resched = true;
@@ -136,6 +139,8 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	if (c->lock_depth != 1 || c->held[0].lock != &sched_lock)
 		panic("context switch from %s with %u locks held (first: %s): only sched_lock may "
 		      "cross a switch", prev->name, c->lock_depth, c->held[0].lock->name);
+	if (next == prev || next->on_cpu)
+		panic("switch from %s to %s, which is running", prev->name, next->name);
 	next->state = THREAD_RUNNING;
 	next->on_cpu = true;
 	next->cpu = (int)c->id;
