@@ -144,6 +144,7 @@ static int walk_init(struct walk *w, const struct path *root, const struct path 
 	w->links = w->depth = 0;
 	w->must_dir = false;
 	w->cur.ino = NULL;
+	w->root.ino = NULL; /* walk_done may run after any early return below */
 	if (n == PATH_MAX)
 		return -ENAMETOOLONG;
 	if (n == 0)

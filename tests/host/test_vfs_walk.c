@@ -263,8 +263,20 @@ static void test_permissions(void)
 	finish("walk: search permission, root bypass, sticky directories");
 }
 
+/* With no global root mounted (the kernel's root failed to mount), a walk from the global
+ * root is a clean -ENOENT, not a fault (it once put an uninitialised root path). */
+static void test_no_global_root(void)
+{
+	struct path p;
+	struct file *f;
+	CHECK_EQ(vfs_lookup(NULL, NULL, "/hello.txt", LOOKUP_FOLLOW, &p), -ENOENT);
+	CHECK_EQ(vfs_open(NULL, NULL, "/hello.txt", O_RDONLY, 0, &f), -ENOENT);
+	tap_point("no global root: lookups and opens give ENOENT");
+}
+
 int main(void)
 {
+	test_no_global_root();
 	test_dots();
 	test_errors();
 	test_lengths();
