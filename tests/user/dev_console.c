@@ -9,15 +9,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 /* DEV-003: /dev/console takes writes. */
 static void test_dev003(void)
 {

@@ -15,15 +15,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 /* FD-006: FD_CLOEXEC through F_GETFD/F_SETFD. */
 static void test_fd006(void)
 {

@@ -15,27 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* JT_EQ for values that differ between runs and platforms (pids, inode numbers, addresses):
- * the description names both expressions (the output is compared across platforms), and the
- * values go to a diagnostic line when they differ. */
-#define JT_EQV(got, want)                                                                     \
-	({                                                                                    \
-		long long gv_ = (long long)(got), wv_ = (long long)(want);                    \
-		bool okq_ = JT_OK(gv_ == wv_, "%s == %s", #got, #want);                       \
-		if (!okq_)                                                                    \
-			jt_diag("  got %lld (%#llx), want %lld (%#llx)", gv_, gv_, wv_, wv_); \
-		okq_;                                                                         \
-	})
-
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 static unsigned char chunk[65536];
 
 struct kdirent64 {

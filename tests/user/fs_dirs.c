@@ -12,18 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* JT_EQ for values that differ between runs and platforms (pids, inode numbers, addresses):
- * the description names both expressions (the output is compared across platforms), and the
- * values go to a diagnostic line when they differ. */
-#define JT_EQV(got, want)                                                                     \
-	({                                                                                    \
-		long long gv_ = (long long)(got), wv_ = (long long)(want);                    \
-		bool okq_ = JT_OK(gv_ == wv_, "%s == %s", #got, #want);                       \
-		if (!okq_)                                                                    \
-			jt_diag("  got %lld (%#llx), want %lld (%#llx)", gv_, gv_, wv_, wv_); \
-		okq_;                                                                         \
-	})
-
 struct kdirent64 {
 	uint64_t d_ino;
 	int64_t d_off;

@@ -14,15 +14,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 /* The kernel's record, spelled out (musl maps dirent64 onto dirent). */
 struct kdirent64 {
 	uint64_t d_ino;

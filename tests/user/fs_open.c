@@ -12,15 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 /* The kernel's values, written out so that a wrong libc header cannot hide a mismatch. */
 #if defined(__x86_64__)
 #define K_O_DIRECT 040000

@@ -17,15 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* JT_OK with a fixed description (the output is compared across platforms); the measured
- * values go to a diagnostic line, which the comparison ignores. */
-#define JT_OKV(cond, desc, fmt, ...)             \
-	({                                       \
-		bool okv_ = JT_OK((cond), desc); \
-		jt_diag("  " fmt, __VA_ARGS__);  \
-		okv_;                            \
-	})
-
 extern char **environ;
 static const char *self = "/bin/proc_exec_args";
 
