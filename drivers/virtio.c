@@ -18,7 +18,7 @@
  * them chained already, so virtq_add only fills addresses, lengths and flags; a completed
  * chain goes back whole by linking its tail to the old head.
  *
- * Ordering, with __atomic fences only (no asm in portable code):
+ * Ordering, with __atomic fences only (portable code has no inline assembly):
  *   - descriptors and ring entries, then a release store of avail->idx: the device never
  *     sees an index before the entries it covers;
  *   - a sequentially consistent fence between that store and reading used->flags and the

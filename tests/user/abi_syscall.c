@@ -7,6 +7,7 @@
 // (1024 and up) must be ENOSYS.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,41 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A system call with the raw result (no errno translation). */
-static long raw6(long n, long a, long b, long c, long d, long e, long f)
-{
-#if defined(__x86_64__)
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-#else
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-#endif
-}
-
-#define R0(n) raw6((n), 0, 0, 0, 0, 0, 0)
-#define R1(n, a) raw6((n), (long)(a), 0, 0, 0, 0, 0)
-#define R2(n, a, b) raw6((n), (long)(a), (long)(b), 0, 0, 0, 0)
-#define R3(n, a, b, c) raw6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define R4(n, a, b, c, d) raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define R5(n, a, b, c, d, e) raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+#define R0(n) jt_sys6((n), 0, 0, 0, 0, 0, 0)
+#define R1(n, a) jt_sys6((n), (long)(a), 0, 0, 0, 0, 0)
+#define R2(n, a, b) jt_sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define R3(n, a, b, c) jt_sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define R4(n, a, b, c, d) jt_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define R5(n, a, b, c, d, e) jt_sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
 static bool is_restart_code(long r)
 {
@@ -341,7 +313,7 @@ static bool abi5_pipes(void)
 	fd_set rs;
 	FD_ZERO(&rs);
 	FD_SET(q[0], &rs);
-	NEED(raw6(NR_PSELECT6, q[0] + 1, (long)&rs, 0, 0, (long)&zero, 0) == 1);
+	NEED(jt_sys6(NR_PSELECT6, q[0] + 1, (long)&rs, 0, 0, (long)&zero, 0) == 1);
 #if defined(__x86_64__)
 	int p[2] = {-1, -1};
 	NEED(R1(22, p) == 0); /* pipe */

@@ -9,6 +9,7 @@
 // is installed, only raw system calls are made (musl itself uses TLS).
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -42,38 +43,9 @@
 #define NR_GETPID 172
 #endif
 
-/* A system call without libc (no errno, no TLS). */
-static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-#if defined(__x86_64__)
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-#else
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-#endif
-}
-
-#define sys0(n) sys6((n), 0, 0, 0, 0, 0, 0)
-#define sys2(n, a, b) sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
-#define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys0(n) jt_sys6((n), 0, 0, 0, 0, 0, 0)
+#define sys2(n, a, b) jt_sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) jt_sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
 /* The thread pointer as the CPU holds it. */
 static inline uintptr_t tp_read(void)

@@ -4,6 +4,7 @@
 // nodes in /dev: listed by getdents64, character devices with Linux's numbers.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -73,14 +74,6 @@ static void test_dev002(void)
 	jt_behaviour("DEV-002", jt_failures_since_mark() == 0,
 		     "/dev/zero reads zeros, /dev/full ENOSPC");
 }
-
-struct kdirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 static const struct {
 	const char *name;

@@ -4,6 +4,7 @@
 // free-block counts after unlink, and unlinking a file that is still open.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,36 +17,6 @@
 #include <unistd.h>
 
 static unsigned char chunk[65536];
-
-struct kdirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-static uint64_t dirent_ino(const char *dir, const char *name)
-{
-	char buf[4096];
-	uint64_t ino = 0;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct kdirent64 *d = (struct kdirent64 *)(buf + off);
-			if (strcmp(d->d_name, name) == 0)
-				ino = d->d_ino;
-			off += d->d_reclen;
-		}
-	}
-	close(fd);
-	return ino;
-}
 
 /* FNV-1a over the file, and its length in *len; 0 with *len = -1 if unreadable. */
 static uint64_t checksum(const char *path, long *len)
@@ -168,7 +139,7 @@ static void test_fs019(void)
 {
 	jt_mark();
 	long len0, len1;
-	uint64_t ino0 = dirent_ino("/bin", "hello");
+	uint64_t ino0 = jt_dirent_ino("/bin", "hello");
 	uint64_t sum0 = checksum("/bin/hello", &len0);
 	JT_OKV(ino0 != 0 && len0 > 0, "/bin/hello present", "ino %llu, %ld bytes",
 	       (unsigned long long)ino0, len0);
@@ -182,7 +153,7 @@ static void test_fs019(void)
 		close(fd);
 	}
 	JT_EQ(unlink("/tmp/scratch19"), 0);
-	JT_EQV(dirent_ino("/bin", "hello"), ino0);
+	JT_EQV(jt_dirent_ino("/bin", "hello"), ino0);
 	uint64_t sum1 = checksum("/bin/hello", &len1);
 	JT_EQV(len1, len0);
 	JT_OK(sum1 == sum0, "/bin/hello checksum unchanged");

@@ -3,6 +3,7 @@
 // Directories: mkdir, rmdir, unlink, link counts, and renaming directories.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,14 +12,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-struct kdirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* The inode number getdents64 reports for name in dir; 0 if absent, -1 on error. */
 static int64_t dirent_ino(const char *dir, const char *name)

@@ -4,6 +4,7 @@
 // buffers of many sizes.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,15 +14,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-/* The kernel's record, spelled out (musl maps dirent64 onto dirent). */
-struct kdirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 static long raw_getdents64(int fd, void *buf, size_t n)
 {

@@ -4,6 +4,7 @@
 // layout of each port.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "jsys.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,38 +16,6 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The kernel's record, spelled out (musl maps dirent64 onto dirent). */
-struct kdirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* The inode number getdents64 reports for name in dir, or 0. */
-static uint64_t dirent_ino(const char *dir, const char *name)
-{
-	char buf[4096];
-	uint64_t ino = 0;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct kdirent64 *d = (struct kdirent64 *)(buf + off);
-			if (strcmp(d->d_name, name) == 0)
-				ino = d->d_ino;
-			off += d->d_reclen;
-		}
-	}
-	close(fd);
-	return ino;
-}
 
 /* FS-004: stat and fstat. */
 static void test_fs004(void)
@@ -63,7 +32,7 @@ static void test_fs004(void)
 	JT_EQ(st.st_uid, 0);
 	JT_EQ(st.st_gid, 0);
 	JT_OK(st.st_ino != 0, "st_ino != 0");
-	JT_EQV(st.st_ino, dirent_ino("/", "hello.txt"));
+	JT_EQV(st.st_ino, jt_dirent_ino("/", "hello.txt"));
 
 	int fd = open("/hello.txt", O_RDONLY);
 	JT_EQ(fstat(fd, &fst), 0);
@@ -80,7 +49,7 @@ static void test_fs004(void)
 	JT_EQ(st.st_size, 0);
 	JT_EQ(stat("/test/nested.txt", &st), 0);
 	JT_EQ(st.st_size, 20);
-	JT_EQV(st.st_ino, dirent_ino("/test", "nested.txt"));
+	JT_EQV(st.st_ino, jt_dirent_ino("/test", "nested.txt"));
 
 	JT_EQ(stat("/test", &st), 0);
 	JT_OK(S_ISDIR(st.st_mode), "S_ISDIR(/test)");
