@@ -276,28 +276,103 @@ int arch_cpu_start(uint64_t hwid, uintptr_t stack_top, void (*entry)(void *), vo
  * vectors, its interrupt controller interface and anything else per-CPU the port keeps. */
 void arch_cpu_init_secondary(void);
 
-/* ---- Declared for what comes next -----------------------------------------------------------
- * Prototypes with their contracts, so the interface has its final shape. Each is implemented
- * (and moves up into its own group) with the issue that first needs it; until then calling one
- * fails the link, which is the point: there are no weak stubs.
+/* ---- User mode (arch/<arch>/user.c, user_entry.S, uaccess.S, syscall_abi.c) --------------
+ * A thread that runs user code keeps its user registers in a struct trapframe at the very top
+ * of its kernel stack (arch_user_tf). Every entry from user mode (syscall instruction,
+ * exception, interrupt) saves them there; every return to user mode restores them from there.
+ * The port's syscall entry only marshals: it saves the frame and calls core's
+ * syscall_handle(tf) (core/syscall.h). Its exception entry calls trap_handle (user faults
+ * included), its interrupt entry irq_dispatch/timer_tick and sched_preempt_check. On every
+ * path back to user mode, as the last step before restoring the frame, with interrupts
+ * masked, the port calls core's user_return(tf) (core/proc.h), which does pending work
+ * (reschedule, signals, exit) and asserts that no spinlock is held.
  * -------------------------------------------------------------------------------------------- */
 
-/* User mode [processes issue]. Enter user mode with the registers in tf; never returns. The
- * caller holds no spinlock (asserted by core before the call). */
+/* Per-thread port state for user mode, defined by the port in arch_thread.h and embedded in
+ * struct thread as t->arch: x86_64 FS base and the FP/SIMD save area; aarch64 TPIDR_EL0 and
+ * the FP/SIMD registers. Zero-initialised with the thread. */
+struct arch_thread;
+struct thread;
+
+/* Prepare t (not running) for user code: default FP/SIMD control state (x86_64 FCW 0x37f,
+ * MXCSR 0x1f80; aarch64 FPCR 0), every FP/SIMD register zero, TLS 0. May allocate: 0 or
+ * -ENOMEM. Thread context. */
+int arch_thread_user_init(struct thread *t);
+/* fork/clone: give child (already arch_thread_user_init'd, not running) the running thread's
+ * current FP/SIMD registers and TLS register. */
+void arch_thread_fork(struct thread *child);
+/* exec: reset the running thread's FP/SIMD state and TLS to the arch_thread_user_init
+ * defaults, so nothing of the old image leaks into the new one. */
+void arch_thread_exec_reset(void);
+/* Free what arch_thread_user_init allocated (t no longer runs). Safe on a zeroed arch_thread. */
+void arch_thread_release(struct thread *t);
+/* Set t's thread pointer (x86_64 FS base; aarch64 TPIDR_EL0): t is the running thread (it
+ * takes effect at once) or has not run yet. */
+void arch_thread_set_tls(struct thread *t, uintptr_t tls);
+uintptr_t arch_thread_get_tls(const struct thread *t);
+/* Scheduler hook, called by core (sched_lock held, interrupts masked) right before
+ * arch_context_switch from prev to next on this CPU: save prev's user state that lives in
+ * registers (FP/SIMD, TLS) if prev->proc, load next's if next->proc, and point the entry
+ * stack for traps from user mode (x86_64 TSS.rsp0 and the syscall stack) at next->stack_top.
+ * Kernel threads (proc == NULL) have no user state. Must not sleep or take locks. */
+void arch_thread_switch(struct thread *prev, struct thread *next);
+
+/* Where the user trapframe of the thread whose kernel stack ends at stack_top lives. */
+struct trapframe *arch_user_tf(uintptr_t stack_top);
+/* Fill *tf for the first user instruction at pc with stack pointer sp: user mode, interrupts
+ * enabled, default flags, every other register zero. */
+void arch_tf_init_user(struct trapframe *tf, uintptr_t pc, uintptr_t sp);
+/* Copy a whole user trapframe (fork/clone). */
+void arch_tf_copy(struct trapframe *dst, const struct trapframe *src);
+/* Enter user mode with the registers in tf, which is arch_user_tf of the running thread's
+ * kernel stack; the kernel stack is reset to that point. Interrupts masked, user_return
+ * already called, no spinlock held. Never returns. */
 _Noreturn void arch_enter_user(struct trapframe *tf);
-/* Fault-safe user copies: bytes copied, or -EFAULT if any byte is unmapped, not accessible
- * from user mode, or a kernel address. Never faults the kernel. */
-long arch_copy_from_user(void *dst, uintptr_t usrc, size_t n);
-long arch_copy_to_user(uintptr_t udst, const void *src, size_t n);
-/* Copy a NUL-terminated string of at most n bytes: its length, -EFAULT or -ENAMETOOLONG. */
-long arch_strncpy_from_user(char *dst, uintptr_t usrc, size_t n);
-/* Trap frame by role [processes and signals issues]. */
+
+/* The syscall register ABI, by role. nr: x86_64 rax (as on entry), aarch64 x8. Argument i
+ * (0-5): x86_64 rdi rsi rdx r10 r8 r9; aarch64 x0-x5, with x0 as it was on entry even after
+ * arch_tf_set_return. The return value goes to rax / x0. */
 unsigned long arch_tf_syscall_nr(const struct trapframe *tf);
 unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i);
 void arch_tf_set_return(struct trapframe *tf, unsigned long value);
 void arch_tf_set_pc(struct trapframe *tf, uintptr_t pc);
 void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);
+/* Make the syscall that entered with tf run again on return to user mode: the PC goes back
+ * over the syscall instruction and the number/first-argument register gets its entry value
+ * (x86_64 rax = nr; aarch64 x0 = original x0). Used by core for syscall restart. */
+void arch_tf_restart_syscall(struct trapframe *tf);
 
+/* The port's user-visible CPU description for the initial stack: AT_HWCAP, AT_HWCAP2 and the
+ * AT_PLATFORM string (NULL for none), as Linux gives them on this CPU. */
+uint64_t arch_hwcap(void);
+uint64_t arch_hwcap2(void);
+const char *arch_platform(void);
+
+/* Fault-safe user copies (arch/<arch>/uaccess.S). Core calls them only through
+ * core/uaccess.h, which has already refused ranges that are not wholly below USER_TOP. Each
+ * faulting instruction is listed in the exception table (core/trap.h: struct extable_entry,
+ * section .extable); on a fault the kernel first tries to resolve it (demand paging,
+ * copy-on-write) and otherwise resumes at the fixup, which makes the copy return -EFAULT.
+ * They honour SMAP / PAN (user access is opened only inside them) and user permissions. */
+/* n bytes: n, or -EFAULT if any byte could not be copied (how many did is unspecified). */
+long arch_copy_from_user(void *dst, uintptr_t usrc, size_t n);
+long arch_copy_to_user(uintptr_t udst, const void *src, size_t n);
+/* Copy a NUL-terminated string of at most n bytes including the NUL: its length (without
+ * the NUL), -EFAULT, or -ENAMETOOLONG when no NUL is within n bytes. */
+long arch_strncpy_from_user(char *dst, uintptr_t usrc, size_t n);
+/* Zero n user bytes: n or -EFAULT. */
+long arch_clear_user(uintptr_t udst, size_t n);
+/* Atomic compare-and-exchange of the 32-bit user word at uaddr (4-byte aligned, below
+ * USER_TOP): 0 with *old set to the value found (swapped if it equalled expected), or
+ * -EFAULT. For futexes. */
+int arch_futex_cmpxchg(uintptr_t uaddr, uint32_t expected, uint32_t desired, uint32_t *old);
+
+/* The ELF machine this port runs (EM_X86_64 / EM_AARCH64, core/elf.h). */
+extern const unsigned arch_elf_machine;
+
+#include "abi.h"
+#include "abi_stat.h"
+#include "arch_thread.h"
 #include "arch_inline.h"
 
 #endif

@@ -16,6 +16,7 @@
 #define ENOMEM 12
 #define EACCES 13
 #define EFAULT 14
+#define ENOTBLK 15
 #define EBUSY 16
 #define EEXIST 17
 #define EXDEV 18
@@ -26,16 +27,35 @@
 #define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define ETXTBSY 26
 #define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
 #define EMLINK 31
 #define EPIPE 32
+#define EDOM 33
 #define ERANGE 34
+#define EDEADLK 35
 #define ENAMETOOLONG 36
+#define ENOLCK 37
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ENOMSG 42
+#define ENODATA 61
+#define ETIME 62
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
+#define ETIMEDOUT 110
+#define ECANCELED 125
+#define EOWNERDEAD 130
+
+/* Kernel-internal restart codes (never seen by user space; core/syscall.c turns them into a
+ * restart or -EINTR). Linux's values. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
 
 #endif

@@ -51,6 +51,9 @@
  */
 #include "core/sched.h"
 
+#include "core/mm.h"
+#include "core/proc.h"
+
 #include "arch/arch.h"
 #include "core/cpu.h"
 #include "core/kheap.h"
@@ -147,8 +150,12 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	c->current = next;
 	c->switched_from = prev;
 	c->switches++;
-	/* Per-thread port state (TSS.rsp0, user TLS, FP) will be handed over here, through a hook
-	 * that takes next: nothing needs it before user mode. */
+	/* Per-thread port state (entry stack, TLS, FP/SIMD) and the user address space follow the
+	 * thread; kernel threads run on the kernel's own (empty user half). */
+	arch_thread_switch(prev, next);
+	struct arch_aspace *as = next->proc ? next->proc->mm->as : arch_kernel_aspace();
+	if (!prev->proc || !next->proc || prev->proc->mm != next->proc->mm)
+		arch_aspace_activate(as);
 	arch_context_switch(&prev->sp, next->sp);
 	/* prev again, resumed by some CPU (not necessarily c) that holds sched_lock for us. */
 	finish_switch();

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/arch.h"
 #include "core/sync.h"
 
 enum thread_state {
@@ -52,7 +53,17 @@ struct thread {
 	unsigned id;
 	char name[THREAD_NAME_MAX];
 	struct completion exited; /* completed once its stack is no longer in use */
-	struct proc *proc;        /* owning process [processes issue]; NULL for kernel threads */
+	struct proc *proc;        /* owning process; NULL for kernel threads */
+
+	/* User threads (core/proc.c). tid is set at creation; the rest belong to the thread
+	 * itself except where noted. */
+	int tid;                  /* Linux thread id; == proc->pid for the first thread */
+	uintptr_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID: zeroed and
+	                           * futex-woken when the thread exits */
+	struct thread *proc_next; /* next thread of proc (guarded by proc->lock) */
+	uint64_t sigmask;         /* blocked signals, bit (n-1) for signal n */
+	uint64_t sigpending;      /* pending signals for this thread [signals issue] */
+	struct arch_thread arch;  /* the port's user state (TLS, FP/SIMD) */
 };
 
 /* Boot CPU, once, before interrupts are enabled: the running context (kmain_late on its

@@ -36,6 +36,19 @@ struct trap_info {
 	const char *desc;     /* the port's one-line description, e.g. "data abort, level 3" */
 };
 
+/*
+ * The exception table: one entry per instruction that may fault on a user address (the
+ * port's uaccess.S). The port's assembly emits { insn, fixup } pairs of absolute 64-bit
+ * addresses into the section .extable, which its linker script keeps (KEEP) between the
+ * symbols __extable_start and __extable_end. On a kernel-mode fault core first tries to
+ * resolve it (mm_fault: demand paging, copy-on-write) if the address is a user one, and
+ * otherwise, if the faulting PC is in the table, resumes at its fixup (arch_tf_set_pc).
+ */
+struct extable_entry {
+	uintptr_t insn, fixup;
+};
+extern const struct extable_entry __extable_start[], __extable_end[];
+
 /* Called by the port with interrupts masked. Returns if the exception was handled (the port
  * then returns from it with tf as core left it); otherwise does not return. */
 void trap_handle(struct trapframe *tf, const struct trap_info *info);

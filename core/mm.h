@@ -1,0 +1,135 @@
+/*
+ * core/mm.h: user address spaces: which ranges exist (regions, "VMAs"), what backs them, and
+ * how a page fault is resolved. Page-table formats stay in the port (arch.h, MMU); this file is
+ * the policy both ports share.
+ *
+ * Layout of a process (core policy, the same on both ports, below USER_TOP):
+ *   ELF image at its link address (static PIE at ELF_DYN_BASE), then the heap from brk_start
+ *   up to brk; mmap(NULL) regions allocated top-down from mmap_base; the stack's region
+ *   [stack_top - MM_STACK_MAX, stack_top) with an unmapped MM_STACK_GAP guard below it, and
+ *   mmap_base below that.
+ *
+ * Pages: anonymous memory (heap, stack, MAP_ANONYMOUS, bss) is allocated zeroed on first touch
+ * (demand paging). fork copies the page tables, not the pages: every private writable page is
+ * mapped read-only in both processes with its frame's reference count raised (pmm
+ * page_ref_*), and a write fault copies it unless the faulting process is the last owner, who
+ * writes in place. MAP_SHARED anonymous pages stay writable and shared across fork. Private
+ * file mappings are read from the file into private pages when mapped (eagerly).
+ *
+ * Locking: mm->lock (a mutex) guards the region list, brk and the user half of the page
+ * tables. It is taken by the fault handler, so no code holding it may touch user memory
+ * (copy_to_user and friends) or sleep waiting for something that needs a fault resolved.
+ */
+#ifndef CORE_MM_H
+#define CORE_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/layout.h"
+#include "core/pmm.h"
+#include "core/sync.h"
+
+/* mmap(2) values; identical on x86_64 and aarch64. */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MADV_DONTNEED 4
+
+#define MM_STACK_TOP (USER_TOP - PAGE_SIZE)       /* highest stack byte is below this */
+#define MM_STACK_MAX (8ull << 20)                 /* RLIMIT_STACK's default */
+#define MM_STACK_GAP (256ull << 20)               /* never mapped below the stack region */
+#define MM_MMAP_BASE (MM_STACK_TOP - MM_STACK_MAX - MM_STACK_GAP)
+
+/* Region flags. */
+#define VMA_SHARED 1u   /* MAP_SHARED: pages shared across fork, never copied */
+#define VMA_STACK 2u    /* the main thread's stack */
+#define VMA_HEAP 4u     /* [brk_start, brk) */
+
+struct file;
+struct arch_aspace;
+
+struct vma {
+	uintptr_t start, end;  /* page aligned, start < end */
+	unsigned prot;         /* PROT_* the program asked for */
+	unsigned flags;        /* VMA_* */
+	struct vma *next;      /* the next region up; the list is sorted and never overlaps */
+};
+
+struct mm {
+	struct mutex lock;      /* guards everything below (see the header) */
+	struct arch_aspace *as;
+	struct vma *vmas;
+	uintptr_t brk_start, brk; /* brk is where the program set it; the heap region ends at
+	                           * page_up(brk) */
+	uintptr_t mmap_base;    /* mmap(NULL) searches downwards from here */
+	uintptr_t stack_top;
+	uint64_t arg_start, arg_end, env_start, env_end; /* for /proc [later issues] */
+	uint64_t pages;         /* frames mapped (resident) */
+	int refs;               /* __atomic: CLONE_VM sharers, vfork parents */
+};
+
+/* A new, empty address space (kernel half shared). NULL when out of memory. */
+struct mm *mm_create(void);
+/* fork: a copy-on-write duplicate of src (src->lock taken inside). NULL when out of memory
+ * (nothing leaks). */
+struct mm *mm_fork(struct mm *src);
+void mm_get(struct mm *mm);
+/* Drop a reference; the last one frees every region, frame reference and page table. The mm
+ * must not be active on any CPU. */
+void mm_put(struct mm *mm);
+/* Make mm this CPU's user address space (NULL: none, kernel threads). Interrupts masked or
+ * preemption impossible (called from the scheduler hook and exec). */
+void mm_activate(struct mm *mm);
+
+/* Resolve a fault at addr in mm: demand-zero a page, or break copy-on-write. 0 when the
+ * access can be retried; -EFAULT if no region covers addr (SEGV_MAPERR); -EACCES if the
+ * region forbids the access (SEGV_ACCERR); -ENOMEM. Thread context; takes mm->lock. */
+int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
+
+/* mmap's core (arguments already checked for types the caller supports): a new region of len
+ * bytes (rounded up to pages) at addr (a hint, or exact with MAP_FIXED, replacing what was
+ * there, or MAP_FIXED_NOREPLACE, -EEXIST if anything was), anonymous when f is NULL, else a
+ * private copy of f's bytes from off (MAP_PRIVATE) [MAP_SHARED files: syscall issue]. The
+ * address or -errno (-ENOMEM when no room, -EINVAL for bad lengths/alignment). */
+long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+	    struct file *f, uint64_t off);
+/* munmap, mprotect: partial ranges split regions. 0 or -errno as Linux gives them. */
+int mm_unmap(struct mm *mm, uintptr_t addr, size_t len);
+int mm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
+/* brk(2): move the break (0 asks for the current one); returns the break after the call
+ * (unchanged on failure, as Linux). */
+uintptr_t mm_brk(struct mm *mm, uintptr_t brk);
+
+/* Write n bytes (zeros if src is NULL) into mm's memory at va, allocating pages as needed,
+ * regardless of the region's protection, through the direct map: exec uses it to load an image
+ * into an mm that is not active yet. 0, -EFAULT (no region), -ENOMEM. */
+int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
+
+/* Set up the stack region [stack_top - MM_STACK_MAX, stack_top) and the mmap base of a
+ * fresh mm (exec). 0 or -ENOMEM. */
+int mm_setup_stack(struct mm *mm, uintptr_t stack_top, bool exec_stack);
+/* Set brk_start = brk = start (exec, after the image: page aligned). */
+void mm_set_brk_start(struct mm *mm, uintptr_t start);
+
+#endif

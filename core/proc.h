@@ -1,0 +1,188 @@
+/*
+ * core/proc.h: processes (Linux thread groups) and the user-mode life cycle of their threads.
+ *
+ * A struct proc is what Linux calls a thread group: one pid, one address space (struct mm),
+ * one descriptor table, one cwd/root, one set of credentials, limits and signal actions,
+ * shared by its threads (struct thread, core/sched.h, linked through proc_next). The first
+ * thread's tid is the pid; pids and tids come from one number space, as on Linux.
+ *
+ * Life cycle: init is started by proc_start_init from kmain. New processes and threads come
+ * from proc_clone (fork, vfork, posix_spawn, pthread_create). A thread leaves through
+ * proc_thread_exit; the last one to leave makes the process a zombie, reparents its children
+ * to init, and wakes the parent's wait4/waitid (proc_wait), which reaps it. A fatal signal or
+ * exit_group makes every other thread leave at its next return to user mode (user_return).
+ *
+ * Locking (order: proc_tree_lock before proc->lock; both spinlocks):
+ * - proc_tree_lock guards the pid table, every parent/children/sibling link, each process's
+ *   state and exit status, and the zombie list.
+ * - proc->lock guards the thread list, nthreads and group_exit.
+ * - proc->fs_lock (a mutex) guards root, cwd and umask.
+ * - mm, fdtable and cred are replaced only by exec, with one thread left.
+ */
+#ifndef CORE_PROC_H
+#define CORE_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/sched.h"
+#include "core/spinlock.h"
+#include "core/sync.h"
+#include "core/waitq.h"
+#include "fs/vfs.h"
+
+#define PID_MAX 32768
+#define NGROUPS_MAX 32
+#define NSIG 64
+#define PROC_COMM_MAX 16
+
+/* Resource limits (the generic numbering, the same on both ports). */
+enum {
+	RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS,
+	RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS, RLIMIT_SIGPENDING,
+	RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIM_NLIMITS
+};
+#define RLIM_INFINITY (~0ull)
+struct rlimit64 {
+	uint64_t cur, max;
+};
+
+/* Credentials, Linux's set. fsuid/fsgid are what the VFS checks (struct vfs_cred). */
+struct cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	unsigned ngroups;
+	uint32_t groups[NGROUPS_MAX];
+};
+
+/* A signal action as rt_sigaction stores it (the kernel's struct k_sigaction layout is the
+ * syscall layer's business). [signals issue delivers them] */
+struct sigaction_k {
+	uintptr_t handler;   /* SIG_DFL 0, SIG_IGN 1, or a user address */
+	uint64_t flags;      /* SA_* */
+	uintptr_t restorer;
+	uint64_t mask;
+};
+
+enum proc_state {
+	PROC_ALIVE,
+	PROC_ZOMBIE, /* every thread has exited; exit_status is final; waiting to be reaped */
+};
+
+struct mm;
+
+struct proc {
+	int pid;
+	char comm[PROC_COMM_MAX]; /* basename of the last exec'd file (exec writes it) */
+
+	/* Guarded by proc_tree_lock. */
+	enum proc_state state;
+	int exit_status;          /* wait status word, Linux encoding, once a zombie */
+	struct proc *parent;      /* init for orphans; NULL only for init */
+	struct proc *children;    /* first child */
+	struct proc *sibling;     /* next child of the same parent */
+	int pgid, sid;            /* process group and session [signals issue adds the tty] */
+
+	/* Guarded by lock. */
+	struct spinlock lock;
+	struct thread *threads;   /* every live thread, linked through proc_next */
+	unsigned nthreads;
+	bool group_exit;          /* exit_group or a fatal signal: every thread is leaving */
+	int group_exit_status;    /* the wait status the process will report */
+
+	struct waitq child_wait;  /* wait4/waitid of this process's threads sleep here */
+	struct completion *vfork_done; /* CLONE_VFORK: completed at exec or exit, then NULL */
+
+	/* Shared by the threads; replaced only by exec (then single-threaded). */
+	struct mm *mm;
+	struct fdtable *fdt;
+	struct cred cred;
+	struct vfs_cred vfs_cred; /* the VFS's view of cred (fsuid, fsgid, groups): kept in step
+	                           * by whoever changes cred (proc_cred_changed) */
+	struct rlimit64 rlim[RLIM_NLIMITS];
+	struct sigaction_k sigactions[NSIG]; /* index n-1 for signal n */
+	uint64_t sigpending;      /* process-directed pending signals [signals issue] */
+
+	/* Guarded by fs_lock. */
+	struct mutex fs_lock;
+	struct path root, cwd;
+	uint32_t umask;
+
+	int refs;                 /* __atomic: the pid table entry + each thread + a waiter */
+};
+
+/* Guards the process tree and the pid table (see the header). */
+extern struct spinlock proc_tree_lock;
+
+/* The running thread's process; NULL in a kernel thread. */
+static inline struct proc *proc_current(void)
+{
+	struct thread *t = thread_current();
+	return t ? t->proc : 0;
+}
+
+/* Start init: the program `path` (default /sbin/init) with argv/envp (kernel strings) as pid 1
+ * with stdin/stdout/stderr on /dev/console. 0 once it is running, or -errno (nothing started)
+ * if the program cannot be executed. Called once by kmain_late. */
+int proc_start_init(const char *path, const char *const *argv, const char *const *envp);
+
+/* Wait until init exits; returns its wait status word (for kmain to report and power off). */
+int proc_wait_init(void);
+
+/* clone(2) in the x86_64 argument order (flags, newsp, parent_tid, child_tid, tls); the
+ * aarch64 port's shim reorders. The child's tid, or -errno. */
+long proc_clone(unsigned long flags, uintptr_t newsp, uintptr_t ptid, uintptr_t ctid,
+		uintptr_t tls);
+
+/* The running thread leaves (exit(2)): clear_child_tid is zeroed and woken, and if it was the
+ * last thread the process becomes a zombie with exit_status. Never returns. */
+_Noreturn void proc_thread_exit(int wait_status);
+
+/* exit_group(2) and fatal signals: mark the group exiting with wait_status (only the first
+ * caller's status counts), tell every other thread, then leave. Never returns. */
+_Noreturn void proc_group_exit(int wait_status);
+
+/* Wait status words, Linux encoding. */
+static inline int wstatus_exited(int code)
+{
+	return (code & 0xff) << 8;
+}
+static inline int wstatus_signaled(int sig)
+{
+	return sig & 0x7f;
+}
+
+/* wait4/waitid core: wait for a child matching `which` (Linux's wait4 pid argument: > 0 that
+ * pid, -1 any, 0 or < -1 a process group), honouring WNOHANG. 0 if WNOHANG and none has
+ * exited, the reaped child's pid with *status set, or -ECHILD / -EINTR. */
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+long proc_wait(int which, int *status, int options);
+
+/* The process with that pid (a reference: proc_put it), or NULL. */
+struct proc *proc_find(int pid);
+void proc_put(struct proc *p);
+
+/* Ports call this as the last step before restoring any user-mode frame (see arch.h, "User
+ * mode"), with interrupts masked; it returns with them masked. It runs pending work: a group
+ * exit (the thread leaves instead of returning), reschedule, signals [signals issue]; and it
+ * asserts that no spinlock is held. */
+void user_return(struct trapframe *tf);
+
+/* A user-mode fault that cannot be resolved: end the process as if killed by sig (SIGSEGV,
+ * SIGBUS, SIGILL, SIGFPE, SIGTRAP) [the signals issue delivers them to handlers first]. */
+_Noreturn void proc_fatal_signal(int sig, uintptr_t addr);
+
+/* The running process's file system credentials (installed as vfs_current_cred). */
+const struct vfs_cred *proc_vfs_cred(void);
+
+/* Recompute p->vfs_cred from p->cred after a setuid-family call or exec. */
+void proc_cred_changed(struct proc *p);
+
+/* Number of live processes (sysinfo's procs). */
+unsigned proc_count(void);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * core/syscall.c: one dispatcher for both ports.
+ *
+ * The table is built from the port's syscalls.def (core/syscall.h explains the format): every
+ * number starts at sys_ni (-ENOSYS) and each SYSCALL/SYSCALL_ARCH line installs its handler.
+ * The port's entry code has saved the user registers in tf and calls syscall_handle with
+ * interrupts masked; handlers run with interrupts enabled, like any thread code, and may
+ * sleep. The restart codes a sleeping handler may return are resolved here, before the value
+ * reaches the user's return register: with no signal machinery yet [signals issue], nothing
+ * interrupts a sleep, so a restart code means "run it again" (ERESTARTSYS, ERESTARTNOINTR,
+ * ERESTARTNOHAND, ERESTART_RESTARTBLOCK all restart, as Linux does when no handler ran).
+ */
+#include "core/syscall.h"
+
+#include "arch/arch.h"
+#include "core/cpu.h"
+#include "core/errno.h"
+#include "core/sched.h"
+
+#define SYSCALL(nr, name) long sys_##name(const unsigned long *a);
+#define SYSCALL_ARCH(nr, name, fn) long fn(const unsigned long *a);
+#define NOSYS(nr, name)
+#include "syscalls.def"
+#undef SYSCALL
+#undef SYSCALL_ARCH
+#undef NOSYS
+
+#define SYSCALL_TABLE_SIZE 512
+
+static long sys_ni(const unsigned long *a)
+{
+	(void)a;
+	return -ENOSYS;
+}
+
+static syscall_fn *const syscall_table[SYSCALL_TABLE_SIZE] = {
+#define SYSCALL(nr, name) [nr] = sys_##name,
+#define SYSCALL_ARCH(nr, name, fn) [nr] = fn,
+#define NOSYS(nr, name)
+#include "syscalls.def"
+#undef SYSCALL
+#undef SYSCALL_ARCH
+#undef NOSYS
+};
+
+uint64_t syscall_count(void)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		n += __atomic_load_n(&cpus[i].syscall_count, __ATOMIC_RELAXED);
+	return n;
+}
+
+struct trapframe *syscall_current_tf(void)
+{
+	return arch_user_tf(thread_current()->stack_top);
+}
+
+static bool is_restart(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	       ret == -ERESTART_RESTARTBLOCK;
+}
+
+void syscall_handle(struct trapframe *tf)
+{
+	unsigned long nr = arch_tf_syscall_nr(tf);
+	unsigned long a[6];
+	syscall_fn *fn = nr < SYSCALL_TABLE_SIZE && syscall_table[nr] ? syscall_table[nr] : sys_ni;
+
+	arch_this_cpu()->syscall_count++;
+	for (unsigned i = 0; i < 6; i++)
+		a[i] = arch_tf_arg(tf, i);
+	arch_irq_enable();
+	long ret = fn(a);
+	arch_irq_disable();
+	if (is_restart(ret))
+		arch_tf_restart_syscall(tf);
+	else
+		arch_tf_set_return(tf, (unsigned long)ret);
+}
