@@ -147,8 +147,11 @@ int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 /* mmap's core (arguments already checked for types the caller supports): a new region of len
  * bytes (rounded up to pages) at addr (a hint, or exact with MAP_FIXED, replacing what was
  * there, or MAP_FIXED_NOREPLACE, -EEXIST if anything was), anonymous when f is NULL, else a
- * private copy of f's bytes from off (MAP_PRIVATE) [MAP_SHARED files: syscall issue]. The
- * address or -errno (-ENOMEM when no room, -EINVAL for bad lengths/alignment). */
+ * private copy of f's bytes from off (MAP_PRIVATE; the region holds a reference to f). The
+ * address or -errno: -ENOMEM when no room (or more than the machine's memory, Linux's
+ * overcommit heuristic, unless MAP_NORESERVE), -EINVAL for bad lengths/alignment, -EPERM for
+ * MAP_FIXED below ELF_MIN_VADDR, -ENODEV for MAP_SHARED of a file (not supported), or the
+ * file's read error. */
 long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
 	    struct file *f, uint64_t off);
 /* munmap, mprotect: partial ranges split regions. 0 or -errno as Linux gives them. */
@@ -173,7 +176,7 @@ int mm_advise(struct mm *mm, uintptr_t addr, size_t len, int advice);
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Set up the stack region [stack_top - MM_STACK_MAX, stack_top) and the mmap base of a
- * fresh mm (exec). 0 or -ENOMEM. */
+ * fresh mm (exec). 0, -ENOMEM, or -EINVAL if stack_top leaves no room below it. */
 int mm_setup_stack(struct mm *mm, uintptr_t stack_top, bool exec_stack);
 /* Set brk_start = brk = start (exec, after the image: page aligned). */
 void mm_set_brk_start(struct mm *mm, uintptr_t start);

@@ -43,7 +43,7 @@ static bool access_allowed(const struct vma *v, bool write, bool exec)
 }
 
 /* Give va (mapping the shared frame old) a private copy; *out is the new frame. */
-static int cow_copy(struct mm *mm, const struct vma *v, uintptr_t va, uint64_t old,
+static int cow_copy(struct mm *mm, struct vma *v, uintptr_t va, uint64_t old,
 		    uint64_t *out)
 {
 	uint64_t f = alloc_page();
@@ -58,6 +58,7 @@ static int cow_copy(struct mm *mm, const struct vma *v, uintptr_t va, uint64_t o
 		if (arch_mmu_map(mm->as, va, old, PAGE_SIZE, page_mmu_prot(v, old)) != 0) {
 			page_ref_put(old); /* the page is gone: it reads as zeros next time */
 			mm->pages--;
+			v->pages--;
 		}
 		page_ref_put(f);
 		return err;

@@ -172,6 +172,8 @@ long sys_mprotect(const unsigned long *a)
 
 long sys_mremap(const unsigned long *a)
 {
+	if (a[3] > ~0u)
+		return -EINVAL; /* flags is an unsigned long: no bit above 31 is known */
 	return mm_remap(cur_mm(), a[0], a[1], a[2], (unsigned)a[3], a[4]);
 }
 

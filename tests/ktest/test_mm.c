@@ -359,6 +359,21 @@ KTEST(mm_remap_and_dontneed)
 	KT_EXPECT_EQ(mm_advise(mm, 0x900000, 0, MADV_NORMAL), 0);
 	KT_EXPECT_EQ(mm_advise(mm, 0x900000, 2 * PG, MADV_POPULATE_WRITE), 0);
 	KT_EXPECT(frame_of(mm, 0x900000 + PG, NULL) != 0);
+
+	/* Shared memory: old_len 0 duplicates it; DONTNEED keeps it, REMOVE zeroes it. */
+	long s = mm_map(mm, 0, PG, RW, MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	KT_EXPECT_EQ(mm_remap(mm, 0x900000, 0, PG, MREMAP_MAYMOVE, 0), -EINVAL);
+	long d = mm_remap(mm, s, 0, PG, MREMAP_MAYMOVE, 0);
+	KT_EXPECT(d > 0 && d != s);
+	KT_EXPECT_EQ(frame_of(mm, d, NULL), frame_of(mm, s, NULL));
+	*bytes_at(mm, s) = 7;
+	KT_EXPECT_EQ(mm_advise(mm, s, PG, MADV_DONTNEED), 0);
+	KT_EXPECT_EQ(*bytes_at(mm, d), 7);
+	KT_EXPECT_EQ(mm_advise(mm, s, PG, MADV_FREE), -EINVAL);
+	KT_EXPECT_EQ(mm_advise(mm, d, PG, MADV_REMOVE), 0);
+	KT_EXPECT_EQ(*bytes_at(mm, s), 0);
+	KT_EXPECT_EQ(mm_advise(mm, 0x900000, PG, MADV_REMOVE), -EINVAL);
+	KT_EXPECT_EQ(mm_advise(mm, 0x900000, PG, MADV_HUGEPAGE), -EINVAL);
 	mm_put(mm);
 	KT_EXPECT_EQ(frames_now(), before);
 }
