@@ -4,11 +4,11 @@
  *
  * Per-CPU block. Each CPU has a port-private struct percpu, and its GS_BASE points there
  * whenever the CPU runs kernel code; KERNEL_GS_BASE holds the user GS base meanwhile (swapgs
- * exchanges the two on every entry from and return to user mode; see user_entry.S). Its first word is the
- * CPU's struct cpu (core/cpu.h, which the port may not extend), so arch_this_cpu() is one
- * gs-relative load (arch_inline.h). arch_set_this_cpu() must run before anything that takes a
- * spinlock or prints: boot.c calls it first thing with &cpus[0], core's secondary entry with
- * &cpus[i]. The block is chosen by the struct's index in cpus[].
+ * exchanges the two on every entry from and return to user mode; see user_entry.S). Its first
+ * word is the CPU's struct cpu (core/cpu.h, which the port may not extend), so arch_this_cpu()
+ * is one gs-relative load (arch_inline.h). arch_set_this_cpu() must run before anything that
+ * takes a spinlock or prints: boot.c calls it first thing with &cpus[0], core's secondary
+ * entry with &cpus[i]. The block is chosen by the struct's index in cpus[].
  *
  * Segmentation is vestigial in long mode, but the CPU still needs a GDT for the code and data
  * selectors and a TSS for the stacks it switches to: the IST entry for #DF (so a double fault
