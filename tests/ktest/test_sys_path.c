@@ -142,3 +142,56 @@ KTEST(sys_stat_fill)
 	KT_EXPECT_EQ(vfs_umount(m2), 0);
 	KT_EXPECT_EQ(vfs_umount(m), 0);
 }
+
+static struct vfs_cred test_cred = {.uid = 1000, .gid = 1000};
+
+static const struct vfs_cred *test_cred_fn(void)
+{
+	return &test_cred;
+}
+
+/* The VFS pieces added for these syscalls: permission for given credentials, linking a
+ * resolved path, and ATTR_TOUCH (utimensat(NULL) by a non-owner who may write). */
+KTEST(sys_path_vfs_additions)
+{
+	struct mount *m;
+	struct path root;
+	if (!tmpfs_tree(&m, &root))
+		return;
+	struct file *f;
+	KT_EXPECT_EQ(vfs_open(&root, NULL, "/f", O_RDWR | O_CREAT, 0620, &f), 0);
+	struct inode *ino = f->path.ino;
+	struct vfs_cred owner = {.uid = 5, .gid = 7}, grp = {.uid = 6, .gid = 7};
+	ino->uid = 5;
+	ino->gid = 7;
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_READ | MAY_WRITE, &owner), 0);
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_EXEC, &owner), -EACCES);
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_WRITE, &grp), 0);
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_READ, &grp), -EACCES);
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_READ | MAY_WRITE, &test_cred), -EACCES);
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_READ | MAY_WRITE, NULL), 0); /* root */
+	KT_EXPECT_EQ(vfs_permission_cred(ino, MAY_EXEC, NULL), -EACCES);      /* no x bit */
+
+	/* link of a resolved path; not once its last name is gone. */
+	KT_EXPECT_EQ(vfs_link_path(&root, &f->path, NULL, "/g"), 0);
+	KT_EXPECT_EQ(ino->nlink, 2);
+	KT_EXPECT_EQ(vfs_link_path(&root, &f->path, NULL, "/g"), -EEXIST);
+	KT_EXPECT_EQ(vfs_unlink(&root, NULL, "/f"), 0);
+	KT_EXPECT_EQ(vfs_unlink(&root, NULL, "/g"), 0);
+	KT_EXPECT_EQ(vfs_link_path(&root, &f->path, NULL, "/h"), -ENOENT);
+
+	/* ATTR_TOUCH: a non-owner may set both times to now; explicit times need the owner. */
+	const struct vfs_cred *(*saved)(void) = vfs_current_cred;
+	vfs_current_cred = test_cred_fn;
+	struct vattr va = {.valid = ATTR_ATIME | ATTR_MTIME, .atime = {1, 0}, .mtime = {1, 0}};
+	KT_EXPECT_EQ(vfs_setattr(ino, &va), -EPERM);
+	va.valid |= ATTR_TOUCH;
+	KT_EXPECT_EQ(vfs_setattr(ino, &va), 0);
+	KT_EXPECT_EQ(ino->mtime.sec, 1);
+	struct vattr mode = {.valid = ATTR_MODE | ATTR_TOUCH, .mode = 0777};
+	KT_EXPECT_EQ(vfs_setattr(ino, &mode), -EPERM);
+	vfs_current_cred = saved;
+
+	file_put(f);
+	KT_EXPECT_EQ(vfs_umount(m), 0);
+}
