@@ -51,7 +51,7 @@ SYSCALL_DECLARE(umask);
 
 /* ---- (dirfd, path) ------------------------------------------------------------------------ */
 
-struct file *fd_file(int fd, bool allow_path)
+struct file *at_fd_file(int fd, bool allow_path)
 {
 	struct file *f = fd_get(proc_current()->fdt, fd);
 	if (f && !allow_path && (f->flags & O_PATH)) {
@@ -217,7 +217,7 @@ long sys_getdents64(const unsigned long *a)
 {
 	uintptr_t udirp = a[1];
 	unsigned count = (unsigned)a[2];
-	struct file *f = fd_file((int)a[0], true); /* O_PATH: vfs_readdir says -EBADF */
+	struct file *f = at_fd_file((int)a[0], true); /* O_PATH: vfs_readdir says -EBADF */
 	if (!f)
 		return -EBADF;
 	struct dirent_buf d = {.size = count < GETDENTS_CHUNK ? count : GETDENTS_CHUNK};
@@ -470,7 +470,7 @@ long sys_chdir(const unsigned long *a)
 
 long sys_fchdir(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], true);
+	struct file *f = at_fd_file((int)a[0], true);
 	if (!f)
 		return -EBADF;
 	struct path np = f->path;

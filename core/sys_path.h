@@ -51,7 +51,7 @@ int at_lookup(int dirfd, uintptr_t upath, unsigned lookup_flags, bool allow_empt
 
 /* The file open on fd (a reference: file_put it), or NULL when fd is not open. With
  * allow_path false an O_PATH file counts as not open, as Linux's fdget does. */
-struct file *fd_file(int fd, bool allow_path);
+struct file *at_fd_file(int fd, bool allow_path);
 
 /* The name of directory p as seen from root ("/" for root itself), NUL-terminated in
  * buf[size]: its length without the NUL, -ENAMETOOLONG if it does not fit, -ENOENT if p has

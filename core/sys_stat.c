@@ -89,7 +89,7 @@ static long put_stat(const struct path *p, uintptr_t ubuf)
 
 long sys_fstat(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], true);
+	struct file *f = at_fd_file((int)a[0], true);
 	if (!f)
 		return -EBADF;
 	long err = put_stat(&f->path, a[1]);
@@ -267,7 +267,7 @@ long sys_statfs(const unsigned long *a)
 
 long sys_fstatfs(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], true);
+	struct file *f = at_fd_file((int)a[0], true);
 	if (!f)
 		return -EBADF;
 	long err = put_statfs(&f->path, a[1]);
@@ -339,7 +339,7 @@ static long chown_inode(struct inode *ino, uint32_t uid, uint32_t gid)
 
 long sys_fchmod(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], false);
+	struct file *f = at_fd_file((int)a[0], false);
 	if (!f)
 		return -EBADF;
 	long err = chmod_inode(f->path.ino, (uint32_t)a[1]);
@@ -370,7 +370,7 @@ long sys_chmod(const unsigned long *a)
 
 long sys_fchown(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], false);
+	struct file *f = at_fd_file((int)a[0], false);
 	if (!f)
 		return -EBADF;
 	long err = chown_inode(f->path.ino, (uint32_t)a[1], (uint32_t)a[2]);
@@ -481,7 +481,7 @@ long sys_utimensat(const unsigned long *a)
 			return -EFAULT;
 		if (flags & AT_SYMLINK_NOFOLLOW)
 			return -EINVAL;
-		struct file *f = fd_file(dirfd, false);
+		struct file *f = at_fd_file(dirfd, false);
 		if (!f)
 			return -EBADF;
 		err = utimes_inode(f->path.ino, tp);
@@ -530,7 +530,7 @@ long sys_ftruncate(const unsigned long *a)
 	int64_t len = (int64_t)a[1];
 	if (len < 0)
 		return -EINVAL;
-	struct file *f = fd_file((int)a[0], false);
+	struct file *f = at_fd_file((int)a[0], false);
 	if (!f)
 		return -EBADF;
 	long err = -EINVAL; /* not a regular file, or not open for writing */
@@ -615,7 +615,7 @@ static long fallocate_file(struct file *f, unsigned mode, int64_t off, int64_t l
 
 long sys_fallocate(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], false);
+	struct file *f = at_fd_file((int)a[0], false);
 	if (!f)
 		return -EBADF;
 	long err = fallocate_file(f, (unsigned)a[1], (int64_t)a[2], (int64_t)a[3]);
@@ -630,7 +630,7 @@ long sys_fallocate(const unsigned long *a)
  * synced (-EINVAL, as Linux says for those). ext2 has its own. */
 static long do_fsync(int fd, bool data_only)
 {
-	struct file *f = fd_file(fd, false);
+	struct file *f = at_fd_file(fd, false);
 	if (!f)
 		return -EBADF;
 	uint32_t m = f->path.ino->mode;
@@ -662,7 +662,7 @@ long sys_sync(const unsigned long *a)
 
 long sys_syncfs(const unsigned long *a)
 {
-	struct file *f = fd_file((int)a[0], false);
+	struct file *f = at_fd_file((int)a[0], false);
 	if (!f)
 		return -EBADF;
 	struct super_block *sb = f->path.ino->sb;
