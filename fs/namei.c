@@ -67,10 +67,14 @@ static bool in_group(const struct vfs_cred *c, uint32_t gid)
 
 int vfs_permission(struct inode *ino, int mask)
 {
+	return vfs_permission_cred(ino, mask, vfs_current_cred ? vfs_current_cred() : NULL);
+}
+
+int vfs_permission_cred(struct inode *ino, int mask, const struct vfs_cred *c)
+{
 	uint32_t m = ino->mode;
 	if ((mask & MAY_WRITE) && ino->sb->read_only && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
 		return -EROFS;
-	const struct vfs_cred *c = vfs_current_cred ? vfs_current_cred() : NULL;
 	if (!c || c->uid == 0) {
 		/* CAP_DAC_OVERRIDE: everything but executing a file with no x bit at all. */
 		if (!(mask & MAY_EXEC) || S_ISDIR(m) || (m & 0111))
@@ -418,6 +422,8 @@ static int call_create(struct inode *dir, const struct vfs_last *l, const struct
 	int err = -EPERM;
 	if (a->kind == MAKE_DIR && ops->mkdir)
 		err = ops->mkdir(dir, l->name, l->len, S_IFDIR | (a->mode & 01777), &made);
+	else if (a->kind == MAKE_LINK && a->target->nlink == 0)
+		err = -ENOENT; /* its last name went meanwhile (or linkat of an unlinked fd) */
 	else if (a->kind == MAKE_LINK && ops->link)
 		err = ops->link(dir, l->name, l->len, a->target);
 	else if (a->kind == MAKE_SYMLINK && ops->symlink)
@@ -479,25 +485,33 @@ int vfs_symlink(const struct path *root, const char *target, const struct path *
 	return err;
 }
 
+int vfs_link_path(const struct path *root, const struct path *old, const struct path *newat,
+		  const char *newpath)
+{
+	struct path dir;
+	struct vfs_last l;
+	int err = vfs_walk_parent(root, newat, newpath, &dir, &l);
+	if (err)
+		return err;
+	struct create_args a = {.kind = MAKE_LINK, .target = old->ino};
+	if (dir.mnt != old->mnt)
+		err = l.type != LAST_NORM ? -EEXIST : -EXDEV;
+	else if (S_ISDIR(old->ino->mode))
+		err = -EPERM;
+	else
+		err = create_name(dir.ino, &l, &a);
+	path_put(&dir);
+	return err;
+}
+
 int vfs_link(const struct path *root, const struct path *oldat, const char *oldpath,
 	     const struct path *newat, const char *newpath)
 {
-	struct path old, dir;
-	struct vfs_last l;
+	struct path old;
 	int err = vfs_lookup(root, oldat, oldpath, 0, &old);
 	if (err)
 		return err;
-	err = vfs_walk_parent(root, newat, newpath, &dir, &l);
-	if (!err) {
-		struct create_args a = {.kind = MAKE_LINK, .target = old.ino};
-		if (dir.mnt != old.mnt)
-			err = l.type != LAST_NORM ? -EEXIST : -EXDEV;
-		else if (S_ISDIR(old.ino->mode))
-			err = -EPERM;
-		else
-			err = create_name(dir.ino, &l, &a);
-		path_put(&dir);
-	}
+	err = vfs_link_path(root, &old, newat, newpath);
 	path_put(&old);
 	return err;
 }
