@@ -1,7 +1,7 @@
 /*
  * core/sys_file.c: the file syscalls that move bytes or make open files: openat (and x86_64's
- * open, creat), read, write, pread64, pwrite64, readv, writev, preadv, pwritev, lseek,
- * sendfile, pipe2 (and x86_64's pipe).
+ * open, creat), mknodat (and mknod), read, write, pread64, pwrite64, readv, writev, preadv,
+ * pwritev, lseek, sendfile, pipe2 (and x86_64's pipe).
  *
  * Open flags: the VFS keeps the generic encoding (fs/vfs.h); four flags have other values on
  * x86_64 than on aarch64 (ABI_O_* in arch/<arch>/abi.h) and are mapped here both ways, on
@@ -30,6 +30,8 @@
 SYSCALL_DECLARE(openat);
 SYSCALL_DECLARE(open);
 SYSCALL_DECLARE(creat);
+SYSCALL_DECLARE(mknodat);
+SYSCALL_DECLARE(mknod);
 SYSCALL_DECLARE(read);
 SYSCALL_DECLARE(write);
 SYSCALL_DECLARE(pread64);
@@ -209,6 +211,42 @@ long sys_open(const unsigned long *a)
 long sys_creat(const unsigned long *a)
 {
 	return do_openat(AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]);
+}
+
+/* mknodat: FIFOs, sockets, regular files, and (root) device nodes; dev is Linux's 32-bit
+ * encoding, the one inodes keep. The type is checked before the path, as Linux's may_mknod. */
+static long do_mknodat(int dirfd, uintptr_t upath, unsigned long umode, unsigned long dev)
+{
+	uint32_t mode = (uint16_t)umode, type = mode & S_IFMT;
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
+	    type != S_IFCHR && type != S_IFBLK)
+		return -EINVAL;
+	char *path;
+	int err = user_path_get(upath, &path, false);
+	if (err)
+		return err;
+	struct path root, at;
+	err = at_get(dirfd, path, &root, &at);
+	if (!err) {
+		mode = type | create_mode(O_CREAT, mode);
+		err = vfs_mknod(opt_path(&root), opt_path(&at), path, mode, (uint32_t)dev);
+		path_put(&root);
+		path_put(&at);
+	}
+	kfree(path);
+	return err;
+}
+
+long sys_mknodat(const unsigned long *a)
+{
+	return do_mknodat((int)a[0], a[1], a[2], a[3]);
+}
+
+long sys_mknod(const unsigned long *a)
+{
+	return do_mknodat(AT_FDCWD, a[0], a[1], a[2]);
 }
 
 /* ---- read and write ---------------------------------------------------------------------------- */

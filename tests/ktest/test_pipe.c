@@ -2,7 +2,7 @@
  * tests/ktest/test_pipe.c: pipes and FIFOs (fs/pipe.c) inside the kernel, through the VFS's
  * read and write with kernel buffers: the 64 KiB ring filled and drained, EOF and EPIPE,
  * O_NONBLOCK's EAGAIN, atomic PIPE_BUF writes, a 1 MiB stream between two kernel threads, and
- * FIFO opens (partners, ENXIO) on a private tmpfs.
+ * vfs_mknod and FIFO opens (partners, ENXIO) on a private tmpfs.
  */
 #include "core/errno.h"
 #include "core/kheap.h"
@@ -298,11 +298,15 @@ KTEST(pipe_fifo_opens)
 		return;
 	}
 	struct path root = {m, m->sb->root};
-	struct inode *dir = root.ino, *ino = NULL;
-	mutex_lock(&dir->lock);
-	KT_EXPECT_EQ(dir->ops->create(dir, "fifo", 4, S_IFIFO | 0644, 0, &ino), 0);
-	mutex_unlock(&dir->lock);
-	vfs_iput(ino);
+	KT_EXPECT_EQ(vfs_mknod(&root, NULL, "/fifo", S_IFIFO | 0644, 0), 0);
+	KT_EXPECT_EQ(vfs_mknod(&root, NULL, "/fifo", S_IFIFO | 0644, 0), -EEXIST);
+	KT_EXPECT_EQ(vfs_mknod(&root, NULL, "/d", S_IFDIR | 0755, 0), -EPERM);
+	KT_EXPECT_EQ(vfs_mknod(&root, NULL, "/x", 0170000, 0), -EINVAL);
+	KT_EXPECT_EQ(vfs_mknod(&root, NULL, "/nodir/f", S_IFIFO | 0644, 0), -ENOENT);
+	struct path fp;
+	KT_EXPECT_EQ(vfs_lookup(&root, NULL, "/fifo", 0, &fp), 0);
+	KT_EXPECT_EQ(fp.ino->mode, S_IFIFO | 0644);
+	path_put(&fp);
 
 	struct file *r, *w, *rw;
 	KT_EXPECT_EQ(fifo_open_path(&root, O_WRONLY | O_NONBLOCK, &w), -ENXIO);
