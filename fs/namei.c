@@ -406,11 +406,12 @@ static int may_delete(struct inode *dir, struct inode *victim)
 	return -EPERM;
 }
 
-enum create_kind { MAKE_DIR, MAKE_LINK, MAKE_SYMLINK };
+enum create_kind { MAKE_DIR, MAKE_LINK, MAKE_SYMLINK, MAKE_NODE };
 
 struct create_args {
 	enum create_kind kind;
-	uint32_t mode;          /* MAKE_DIR */
+	uint32_t mode;          /* MAKE_DIR; MAKE_NODE (with the type) */
+	uint32_t rdev;          /* MAKE_NODE */
 	struct inode *target;   /* MAKE_LINK */
 	const char *body;       /* MAKE_SYMLINK */
 };
@@ -428,6 +429,8 @@ static int call_create(struct inode *dir, const struct vfs_last *l, const struct
 		err = ops->link(dir, l->name, l->len, a->target);
 	else if (a->kind == MAKE_SYMLINK && ops->symlink)
 		err = ops->symlink(dir, l->name, l->len, a->body, &made);
+	else if (a->kind == MAKE_NODE && ops->create)
+		err = ops->create(dir, l->name, l->len, a->mode, a->rdev, &made);
 	vfs_iput(made);
 	return err;
 }
@@ -461,6 +464,32 @@ int vfs_mkdir(const struct path *root, const struct path *at, const char *path, 
 	if (err)
 		return err;
 	struct create_args a = {.kind = MAKE_DIR, .mode = mode};
+	err = create_name(dir.ino, &l, &a);
+	path_put(&dir);
+	return err;
+}
+
+int vfs_mknod(const struct path *root, const struct path *at, const char *path, uint32_t mode,
+	      uint32_t rdev)
+{
+	uint32_t type = mode & S_IFMT;
+	if (type == 0)
+		type = S_IFREG;
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+	    type != S_IFBLK)
+		return -EINVAL;
+	const struct vfs_cred *c = vfs_current_cred ? vfs_current_cred() : NULL;
+	if ((type == S_IFCHR || type == S_IFBLK) && c && c->uid != 0)
+		return -EPERM; /* Linux: CAP_MKNOD */
+	struct path dir;
+	struct vfs_last l;
+	int err = vfs_walk_parent(root, at, path, &dir, &l);
+	if (err)
+		return err;
+	struct create_args a = {.kind = MAKE_NODE, .mode = type | (mode & 07777),
+				.rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0};
 	err = create_name(dir.ino, &l, &a);
 	path_put(&dir);
 	return err;

@@ -356,6 +356,10 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence);  /* SEEK_SET/CUR/END
  * the caller applies the process's umask. None of them follows a symlink in the last
  * component (link's oldpath included), as on Linux. They live in fs/namei.c with the walk. */
 int vfs_mkdir(const struct path *root, const struct path *at, const char *path, uint32_t mode);
+/* mknod: a regular file (type 0 or S_IFREG), FIFO, socket, or (root only, else -EPERM)
+ * character or block device node with rdev; S_IFDIR -EPERM, any other type -EINVAL. */
+int vfs_mknod(const struct path *root, const struct path *at, const char *path, uint32_t mode,
+	      uint32_t rdev);
 int vfs_unlink(const struct path *root, const struct path *at, const char *path);
 int vfs_rmdir(const struct path *root, const struct path *at, const char *path);
 int vfs_link(const struct path *root, const struct path *oldat, const char *oldpath,
