@@ -41,9 +41,24 @@ static bool is_stack_overflow(const struct trapframe *tf, const struct trap_info
 	return kstack_in_guard(ti->fault_addr) || kstack_in_guard(arch_tf_sp(tf));
 }
 
+/* The fixup for a faulting instruction of the user copies, or 0 (core/trap.h). */
+static uintptr_t extable_fixup(uintptr_t pc)
+{
+	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
+		if (e->insn == pc)
+			return e->fixup;
+	return 0;
+}
+
 void trap_handle(struct trapframe *tf, const struct trap_info *ti)
 {
 	const char *mode = arch_tf_from_user(tf) ? "user" : "kernel";
+	uintptr_t fixup = arch_tf_from_user(tf) ? 0 : extable_fixup(arch_tf_pc(tf));
+
+	if (fixup) {
+		arch_tf_set_pc(tf, fixup);
+		return;
+	}
 
 	if (!arch_tf_from_user(tf) && is_stack_overflow(tf, ti))
 		panic_tf(tf, "kernel stack overflow: %s at %#lx, sp %#lx (%s)", access_name(ti),

@@ -72,7 +72,9 @@ static const char *ec_name(unsigned ec)
 	case 0x16: return "HVC";
 	case 0x17: return "SMC";
 	case 0x18: return "trapped MSR/MRS/system instruction";
+	case 0x19: return "SVE access trapped";
 	case 0x1c: return "pointer authentication failure";
+	case 0x1d: return "SME access trapped";
 	case EC_IABT_LOW: return "instruction abort from EL0";
 	case EC_IABT_CUR: return "instruction abort";
 	case EC_PC_ALIGN: return "PC alignment fault";
@@ -209,8 +211,12 @@ static void sync_info(struct trap_info *info, const struct trapframe *tf)
 		info->fault_addr = tf->far;
 		info->exec = true;
 		break;
-	case EC_UNKNOWN: case 0x07: case 0x18: /* undefined; FP/SIMD or system register trap */
+	case EC_UNKNOWN: case 0x07: case 0x18: case 0x19: case 0x1d:
+		/* undefined; FP/SIMD, system register, SVE or SME access trapped (EL0 gets none) */
 		info->kind = TRAP_UNDEFINED;
+		break;
+	case 0x2c: /* trapped floating-point exception: the arithmetic kind, like x86's #DE */
+		info->kind = TRAP_DIVIDE;
 		break;
 	case 0x0d: case 0x0e: case 0x1c: case 0x26: /* BTI, illegal state, PAC, SP alignment */
 		info->kind = TRAP_PROTECTION;
@@ -276,10 +282,12 @@ _Noreturn void aarch64_stack_overflow(struct trapframe *tf, unsigned vec)
 	panic_tf(tf, "%s (trap_handle returned; cannot resume on the emergency stack)", text);
 }
 
+/* Every CPU, early: the vectors, and the per-CPU controls user mode needs (user.c). */
 void arch_traps_init(void)
 {
 	write_sysreg(vbar_el1, (uintptr_t)aarch64_vectors);
 	isb();
+	aarch64_user_cpu_init();
 }
 
 uintptr_t arch_tf_pc(const struct trapframe *tf)
