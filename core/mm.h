@@ -13,8 +13,13 @@
  * (demand paging). fork copies the page tables, not the pages: every private writable page is
  * mapped read-only in both processes with its frame's reference count raised (pmm
  * page_ref_*), and a write fault copies it unless the faulting process is the last owner, who
- * writes in place. MAP_SHARED anonymous pages stay writable and shared across fork. Private
- * file mappings are read from the file into private pages when mapped (eagerly).
+ * writes in place. MAP_SHARED anonymous pages stay writable and shared across fork; they are
+ * allocated when mapped (eagerly), because frames are the only thing two processes can share
+ * (there is no shared memory object behind them). Private file mappings are read from the file
+ * into private pages when mapped (eagerly); the region keeps a reference to the file.
+ * A page of a PROT_NONE region is never faulted in; one that was present before mprotect
+ * keeps its frame, mapped with no MMU access bits (neither user- nor kernel-accessible on
+ * x86_64; kernel-read-only on aarch64, which user copies with unprivileged loads refuse).
  *
  * Locking: mm->lock (a mutex) guards the region list, brk and the user half of the page
  * tables. It is taken by the fault handler, so no code holding it may touch user memory
@@ -54,7 +59,33 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
+
+/* madvise(2) advice values (asm-generic, the same on both ports). */
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_REMOVE 9
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_MERGEABLE 12
+#define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
 
 #define MM_STACK_TOP (USER_TOP - PAGE_SIZE)       /* highest stack byte is below this */
 #define MM_STACK_MAX (8ull << 20)                 /* RLIMIT_STACK's default */
@@ -65,6 +96,8 @@
 #define VMA_SHARED 1u   /* MAP_SHARED: pages shared across fork, never copied */
 #define VMA_STACK 2u    /* the main thread's stack */
 #define VMA_HEAP 4u     /* [brk_start, brk) */
+#define VMA_DONTFORK 8u /* MADV_DONTFORK: not copied into a fork child */
+#define VMA_WIPEONFORK 16u /* MADV_WIPEONFORK: the child gets the region empty (zeros) */
 
 struct file;
 struct arch_aspace;
@@ -73,6 +106,10 @@ struct vma {
 	uintptr_t start, end;  /* page aligned, start < end */
 	unsigned prot;         /* PROT_* the program asked for */
 	unsigned flags;        /* VMA_* */
+	struct file *file;     /* private file mapping: its file (a reference) or NULL */
+	uint64_t off;          /* file offset of start (file mappings) */
+	uint64_t pages;        /* present pages in it: page walks stop once they saw them all,
+	                        * so a huge sparse region costs no more than its pages */
 	struct vma *next;      /* the next region up; the list is sorted and never overlaps */
 };
 
@@ -110,8 +147,11 @@ int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 /* mmap's core (arguments already checked for types the caller supports): a new region of len
  * bytes (rounded up to pages) at addr (a hint, or exact with MAP_FIXED, replacing what was
  * there, or MAP_FIXED_NOREPLACE, -EEXIST if anything was), anonymous when f is NULL, else a
- * private copy of f's bytes from off (MAP_PRIVATE) [MAP_SHARED files: syscall issue]. The
- * address or -errno (-ENOMEM when no room, -EINVAL for bad lengths/alignment). */
+ * private copy of f's bytes from off (MAP_PRIVATE; the region holds a reference to f). The
+ * address or -errno: -ENOMEM when no room (or more than the machine's memory, Linux's
+ * overcommit heuristic, unless MAP_NORESERVE), -EINVAL for bad lengths/alignment, -EPERM for
+ * MAP_FIXED below ELF_MIN_VADDR, -ENODEV for MAP_SHARED of a file (not supported), or the
+ * file's read error. */
 long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
 	    struct file *f, uint64_t off);
 /* munmap, mprotect: partial ranges split regions. 0 or -errno as Linux gives them. */
@@ -121,15 +161,29 @@ int mm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);
  * (unchanged on failure, as Linux). */
 uintptr_t mm_brk(struct mm *mm, uintptr_t brk);
 
+/* mremap(2) (flags MREMAP_MAYMOVE, MREMAP_FIXED; MREMAP_DONTUNMAP is -EINVAL): shrink,
+ * grow in place, or move the page mappings (the frames, not copies). The new address or
+ * -errno. */
+long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
+	      unsigned flags, uintptr_t new_addr);
+/* madvise(2): MADV_* advice on [addr, addr+len) with Linux's errors (-EINVAL for unknown
+ * advice and for advice that needs kernel features Janus lacks: KSM, THP, hwpoison). */
+int mm_advise(struct mm *mm, uintptr_t addr, size_t len, int advice);
+
 /* Write n bytes (zeros if src is NULL) into mm's memory at va, allocating pages as needed,
  * regardless of the region's protection, through the direct map: exec uses it to load an image
  * into an mm that is not active yet. 0, -EFAULT (no region), -ENOMEM. */
 int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n);
 
 /* Set up the stack region [stack_top - MM_STACK_MAX, stack_top) and the mmap base of a
- * fresh mm (exec). 0 or -ENOMEM. */
+ * fresh mm (exec). 0, -ENOMEM, or -EINVAL if stack_top leaves no room below it. */
 int mm_setup_stack(struct mm *mm, uintptr_t stack_top, bool exec_stack);
 /* Set brk_start = brk = start (exec, after the image: page aligned). */
 void mm_set_brk_start(struct mm *mm, uintptr_t start);
+
+/* Counters for /proc/janus and the benchmarks (every CPU, since boot): calls of mm_fault, and
+ * copy-on-write copies made. */
+uint64_t mm_fault_count(void);
+uint64_t mm_cow_count(void);
 
 #endif

@@ -1,0 +1,146 @@
+/*
+ * core/mm_fault.c: resolving page faults (demand-zero pages, copy-on-write) and mm_write, the
+ * kernel's way to fill an address space that is not active (exec).
+ *
+ * A fault is judged against the region first (none: -EFAULT; access the region forbids:
+ * -EACCES), then against the page tables:
+ *  - page absent: a zeroed frame, mapped with the region's full protection (a private page
+ *    read first is mapped writable at once: it is ours alone, no second fault needed);
+ *  - page present but not writable, write allowed by the region: copy-on-write. If the frame's
+ *    reference count is 1 the faulting mm is its last owner and simply gets write access back;
+ *    otherwise the bytes go to a new frame, which replaces the mapping, and the old frame
+ *    loses one reference;
+ *  - page present and already as permissive as it should be: another thread resolved the
+ *    fault first (or a stale TLB entry); nothing to do.
+ * The count test is safe without a global lock: a frame's count only rises by a fork of an mm
+ * that maps it, under that mm's lock; another owner dropping its reference concurrently can
+ * only turn our copy into one that was not strictly needed.
+ */
+#include "arch/arch.h"
+#include "core/errno.h"
+#include "core/mm_internal.h"
+#include "core/string.h"
+
+static uint64_t fault_count, cow_count;
+
+uint64_t mm_fault_count(void)
+{
+	return __atomic_load_n(&fault_count, __ATOMIC_RELAXED);
+}
+
+uint64_t mm_cow_count(void)
+{
+	return __atomic_load_n(&cow_count, __ATOMIC_RELAXED);
+}
+
+static bool access_allowed(const struct vma *v, bool write, bool exec)
+{
+	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return false;
+	if (write && !(v->prot & PROT_WRITE))
+		return false;
+	return !exec || (v->prot & PROT_EXEC);
+}
+
+/* Give va (mapping the shared frame old) a private copy; *out is the new frame. */
+static int cow_copy(struct mm *mm, struct vma *v, uintptr_t va, uint64_t old,
+		    uint64_t *out)
+{
+	uint64_t f = alloc_page();
+
+	if (!f)
+		return -ENOMEM;
+	memcpy(phys_to_virt(f), phys_to_virt(old), PAGE_SIZE);
+	arch_mmu_unmap(mm->as, va, PAGE_SIZE);
+	/* The table page that held the old entry is still there: this map cannot need one. */
+	int err = arch_mmu_map(mm->as, va, f, PAGE_SIZE, vma_mmu_prot(v));
+	if (err) {
+		if (arch_mmu_map(mm->as, va, old, PAGE_SIZE, page_mmu_prot(v, old)) != 0) {
+			page_ref_put(old); /* the page is gone: it reads as zeros next time */
+			mm->pages--;
+			v->pages--;
+		}
+		page_ref_put(f);
+		return err;
+	}
+	page_ref_put(old);
+	__atomic_add_fetch(&cow_count, 1, __ATOMIC_RELAXED);
+	*out = f;
+	return 0;
+}
+
+int mm_fault_locked(struct mm *mm, uintptr_t addr, bool write, bool exec)
+{
+	struct vma *v = vma_find(mm, addr);
+	uintptr_t va = pg_down(addr);
+	uint64_t pa;
+	unsigned prot, want;
+
+	if (!v)
+		return -EFAULT;
+	if (!access_allowed(v, write, exec))
+		return -EACCES;
+	if (arch_mmu_query(mm->as, va, &pa, &prot) != 0)
+		return mm_new_page(mm, v, va, &pa);
+	want = page_mmu_prot(v, pa);
+	if (write && !(want & MMU_WRITE))
+		return cow_copy(mm, v, va, pa, &pa);
+	if ((prot & (MMU_USER | MMU_READ | MMU_WRITE | MMU_EXEC)) != want)
+		return arch_mmu_protect(mm->as, va, PAGE_SIZE, want);
+	return 0;
+}
+
+int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec)
+{
+	int err;
+
+	__atomic_add_fetch(&fault_count, 1, __ATOMIC_RELAXED);
+	if (!mm || addr >= USER_TOP)
+		return -EFAULT;
+	mutex_lock(&mm->lock);
+	err = mm_fault_locked(mm, addr, write, exec);
+	mutex_unlock(&mm->lock);
+	return err;
+}
+
+/* The frame behind va for the kernel to write into: present, and not shared copy-on-write. */
+static int frame_for_write(struct mm *mm, struct vma *v, uintptr_t va, uint64_t *pa)
+{
+	unsigned prot;
+
+	if (arch_mmu_query(mm->as, va, pa, &prot) != 0)
+		return mm_new_page(mm, v, va, pa);
+	if (!(v->flags & VMA_SHARED) && page_ref_count(*pa) > 1)
+		return cow_copy(mm, v, va, *pa, pa);
+	return 0;
+}
+
+int mm_write(struct mm *mm, uintptr_t va, const void *src, size_t n)
+{
+	const char *s = src;
+	int err = 0;
+
+	if (va >= USER_TOP || n > USER_TOP - va)
+		return -EFAULT;
+	mutex_lock(&mm->lock);
+	while (n && !err) {
+		struct vma *v = vma_find(mm, va);
+		uintptr_t off = va & (PAGE_SIZE - 1);
+		size_t chunk = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
+		uint64_t pa;
+
+		err = v ? frame_for_write(mm, v, va - off, &pa) : -EFAULT;
+		if (err)
+			break;
+		if (s) {
+			memcpy((char *)phys_to_virt(pa) + off, s, chunk);
+			s += chunk;
+		} else {
+			memset((char *)phys_to_virt(pa) + off, 0, chunk);
+		}
+		va += chunk;
+		n -= chunk;
+	}
+	mutex_unlock(&mm->lock);
+	return err;
+}
