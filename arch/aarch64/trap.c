@@ -16,12 +16,19 @@
  *               status, the access and the address, and the raw ESR
  * The emergency-stack path (trap_entry.S) arrives at aarch64_stack_overflow instead and is
  * reported as TRAP_DOUBLE_FAULT with the same description.
+ *
+ * From EL0 (user_trap): an SVC is a syscall (core's syscall_handle), an IRQ goes the same way
+ * as from EL1, every other exception is described as above and handed to trap_handle, which
+ * turns it into a resolved fault or a signal. Every return to EL0 ends in aarch64_user_return
+ * (core's user_return, then SPSR forced back to a plain EL0t state).
  */
 #include "arch/arch.h"
 #include "core/cpu.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
+#include "core/proc.h"
 #include "core/string.h"
+#include "core/syscall.h"
 #include "core/trap.h"
 
 #include "aarch64.h"
@@ -247,12 +254,48 @@ static void describe(struct trap_info *info, struct msgbuf *m, const struct trap
 	}
 }
 
+/* An exception from EL0 (trap_entry.S has saved the frame at arch_user_tf). SVC64 goes to the
+ * syscall dispatcher with x0 kept for restarts; an IRQ to the GIC driver (which then lets the
+ * scheduler preempt); anything else, AArch32 included, to trap_handle, which resolves the
+ * fault or ends the process. user_return is the last step, with interrupts masked. */
+static void user_trap(struct trapframe *tf, unsigned vec)
+{
+	char text[192];
+	struct msgbuf m = {text, sizeof text, 0};
+	struct trap_info info;
+
+	if ((vec & 3) == VEC_IRQ) {
+		aarch64_irq(tf);
+	} else if (vec == VEC_EL0_64 + VEC_SYNC && ESR_EC(tf->esr) == EC_SVC64) {
+		tf->orig_x0 = tf->x[0];
+		syscall_handle(tf);
+	} else {
+		describe(&info, &m, tf, vec);
+		trap_handle(tf, &info);
+	}
+	arch_irq_disable();
+	aarch64_user_return(tf);
+}
+
+/* The last step before any return to EL0 (here and arch_enter_user). core's user_return may
+ * switch threads or end this one; the frame it leaves is made safe to eret to: whatever a
+ * signal frame or ptrace-like path put in SPSR, the CPU goes to EL0t with interrupts on. */
+void aarch64_user_return(struct trapframe *tf)
+{
+	user_return(tf);
+	tf->spsr &= SPSR_USER_BITS;
+}
+
 void aarch64_trap(struct trapframe *tf, unsigned vec)
 {
 	char text[192];
 	struct msgbuf m = {text, sizeof text, 0};
 	struct trap_info info;
 
+	if (vec >= VEC_EL0_64) {
+		user_trap(tf, vec);
+		return;
+	}
 	if ((vec & 3) == VEC_IRQ) {
 		aarch64_irq(tf);
 		return;

@@ -79,6 +79,9 @@ _Static_assert(TF_SIZE % 16 == 0, "trapframe keeps SP 16-byte aligned");
 /* Called by trap_entry.S with the saved frame and the vector number. Returns only if the trap
  * was handled; the assembly then restores the (possibly edited) frame and erets. */
 void aarch64_trap(struct trapframe *tf, unsigned vec);
+/* trap.c: the last step before a return to EL0 (core's user_return; SPSR made a user one).
+ * Interrupts masked. */
+void aarch64_user_return(struct trapframe *tf);
 /* trap_entry.S: restore the frame at SP and eret (the tail of every exception). */
 extern const char aarch64_trap_return[];
 
