@@ -29,4 +29,7 @@ bool sched_sleep_until(uint64_t deadline_ns);
  * passed. */
 void ktimer_tick(void);
 
+/* Sleepers currently registered (for tests: 0 once every sleeper has returned). */
+unsigned ktimer_pending(void);
+
 #endif

@@ -23,6 +23,9 @@
 #include "core/layout.h"
 #include "core/panic.h"
 #include "core/pmm.h"
+#include "core/proc.h"
+#include "core/string.h"
+#include "core/errno.h"
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/version.h"
@@ -60,6 +63,67 @@ static void run_requested_tests(const struct boot_info *bi)
 	arch_power_off(failed ? 1 : 0);
 }
 
+/* init's argv (the words after " -- ") and envp (a default set, plus each "env.KEY=VALUE"
+ * word before "--"), taken from the command line. */
+#define INIT_MAX_ARGS 32
+static char init_words[1024];
+static const char *init_argv[INIT_MAX_ARGS + 2];
+static const char *init_envp[INIT_MAX_ARGS + 4] = {"HOME=/", "TERM=linux",
+						   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
+
+static void init_args(const char *cmdline, const char *path)
+{
+	strlcpy(init_words, cmdline, sizeof(init_words));
+	unsigned argc = 0, envc = 3;
+	bool after = false;
+	init_argv[argc++] = path;
+	for (char *w = init_words, *next; *w; w = next) {
+		while (*w == ' ')
+			w++;
+		if (!*w)
+			break;
+		next = w;
+		while (*next && *next != ' ')
+			next++;
+		if (*next)
+			*next++ = 0;
+		if (!after && strcmp(w, "--") == 0)
+			after = true;
+		else if (after && argc < INIT_MAX_ARGS)
+			init_argv[argc++] = w;
+		else if (!after && strncmp(w, "env.", 4) == 0 && strchr(w, '=') &&
+			 envc < INIT_MAX_ARGS + 3)
+			init_envp[envc++] = w + 4;
+	}
+}
+
+/* Run init and power off with its exit status (128 + the signal if a signal killed it). */
+static _Noreturn void run_init(const struct boot_info *bi)
+{
+	static char path[256] = "/sbin/init";
+	bool explicit = cmdline_get(bi->cmdline, "init", path, sizeof(path));
+	init_args(bi->cmdline, path);
+	proc_init();
+	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
+	int err = proc_start_init(path, init_argv, init_envp);
+	if (err && !explicit && err == -ENOENT) {
+		kprintf("No %s to run: powering off.\n", path);
+		arch_power_off(0);
+	}
+	if (err) {
+		kprintf("janus: cannot run init %s: error %d\n", path, -err);
+		arch_power_off(127);
+	}
+	int st = proc_wait_init();
+	if (st & 0x7f)
+		kprintf("janus: init killed by signal %d\n", st & 0x7f);
+	else
+		kprintf("janus: init exited with status %d (exit code %d)\n", st, (st >> 8) & 0xff);
+	vfs_sync_all();
+	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
+	arch_power_off((st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
+}
+
 static _Noreturn void kmain_late(void *arg)
 {
 	const struct boot_info *bi = arg;
@@ -74,8 +138,7 @@ static _Noreturn void kmain_late(void *arg)
 	if (vfs_boot(bi->cmdline) != 0)
 		pr_err("no root file system\n");
 	run_requested_tests(bi);
-	kprintf("Nothing more to run yet (no init before the processes issue): powering off.\n");
-	arch_power_off(0);
+	run_init(bi);
 }
 
 _Noreturn void kmain(const struct boot_info *bi)

@@ -88,6 +88,7 @@ struct proc {
 	struct thread *threads;   /* every live thread, linked through proc_next */
 	unsigned nthreads;
 	bool group_exit;          /* exit_group or a fatal signal: every thread is leaving */
+	struct thread *exec_survivor; /* exec in progress: every other thread is leaving */
 	int group_exit_status;    /* the wait status the process will report */
 
 	struct waitq child_wait;  /* wait4/waitid of this process's threads sleep here */
@@ -108,7 +109,9 @@ struct proc {
 	struct path root, cwd;
 	uint32_t umask;
 
-	int refs;                 /* __atomic: the pid table entry + each thread + a waiter */
+	int exit_signal;          /* sent to the parent at exit (clone's CSIGNAL bits) */
+	struct proc *all_next;    /* every process, guarded by proc_tree_lock */
+	int refs;                 /* __atomic: the tree's + one per thread + proc_find's */
 };
 
 /* Guards the process tree and the pid table (see the header). */
@@ -120,6 +123,9 @@ static inline struct proc *proc_current(void)
 	struct thread *t = thread_current();
 	return t ? t->proc : 0;
 }
+
+/* Boot, once, before any process: start the reaper of dead user threads. */
+void proc_init(void);
 
 /* Start init: the program `path` (default /sbin/init) with argv/envp (kernel strings) as pid 1
  * with stdin/stdout/stderr on /dev/console. 0 once it is running, or -errno (nothing started)
@@ -184,5 +190,36 @@ void proc_cred_changed(struct proc *p);
 
 /* Number of live processes (sysinfo's procs). */
 unsigned proc_count(void);
+
+/* ---- For the process code (core/proc*.c, core/exec.c, core/sys_proc.c) ---------------- */
+
+/* A zeroed process with a fresh pid, default limits and umask, one reference (the tree's). */
+struct proc *proc_alloc(void);
+void proc_get(struct proc *p);
+/* Undo proc_alloc and whatever resources were attached, for a process never linked. */
+void proc_abandon(struct proc *p);
+/* pid 1, its end and its wait status (core/init.c and core/proc.c). */
+extern struct proc *init_proc;
+extern struct completion init_done;
+extern int init_status;
+/* Put p into the tree as a child of parent (NULL: init) and on the list of all processes. */
+void proc_link(struct proc *p, struct proc *parent);
+/* The first of all processes (then ->all_next), proc_tree_lock held. */
+struct proc *proc_first_locked(void);
+/* Take p off the list of all processes (proc_tree_lock held; the reaper's job). */
+void proc_unlist_locked(struct proc *p);
+/* Make t (not yet started) a thread of p; takes a reference on p for it. */
+void proc_add_thread(struct proc *p, struct thread *t);
+/* Wake every other thread of the running one's process p, so each notices group_exit. */
+void proc_kick_threads(struct proc *p);
+/* True if the running thread's process is exiting: sleeps should give up (-EINTR). */
+bool proc_should_exit(void);
+/* Complete a waiting vfork parent, if any (exec and exit). */
+void proc_vfork_release(struct proc *p);
+int pid_alloc(void);
+void pid_free(int pid);
+/* The entry of every new user thread: finish clone's bookkeeping and enter user mode with the
+ * frame at arch_user_tf(stack_top). */
+void user_thread_entry(void *unused);
 
 #endif

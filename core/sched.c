@@ -340,10 +340,39 @@ struct thread *thread_create_on(int cpu, const char *name, void (*entry)(void *)
 		kfree(t);
 		return NULL;
 	}
+	thread_start(t);
+	return t;
+}
+
+struct thread *thread_create_stopped(const char *name, void (*entry)(void *), void *arg)
+{
+	struct thread *t = thread_alloc(name, THREAD_ANY_CPU);
+	if (!t)
+		return NULL;
+	t->entry = entry;
+	t->arg = arg;
+	t->stack_top = kstack_alloc();
+	if (!t->stack_top) {
+		kfree(t);
+		return NULL;
+	}
+	/* The first switch frame goes below the user trapframe's place (arch_user_tf), which the
+	 * creator fills before thread_start. */
+	t->sp = arch_thread_stack_init(arch_user_tf(t->stack_top), thread_main, t);
+	return t;
+}
+
+void thread_start(struct thread *t)
+{
 	unsigned long s = spin_lock_irqsave(&sched_lock);
 	make_runnable(t);
 	spin_unlock_irqrestore(&sched_lock, s);
-	return t;
+}
+
+void thread_free_stopped(struct thread *t)
+{
+	kstack_free(t->stack_top);
+	kfree(t);
 }
 
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg)

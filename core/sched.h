@@ -60,6 +60,8 @@ struct thread {
 	int tid;                  /* Linux thread id; == proc->pid for the first thread */
 	uintptr_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID: zeroed and
 	                           * futex-woken when the thread exits */
+	uintptr_t set_child_tid;  /* CLONE_CHILD_SETTID: the new thread writes its tid there */
+	int exit_status;          /* wait status it left with */
 	struct thread *proc_next; /* next thread of proc (guarded by proc->lock) */
 	uint64_t sigmask;         /* blocked signals, bit (n-1) for signal n */
 	uint64_t sigpending;      /* pending signals for this thread [signals issue] */
@@ -83,6 +85,13 @@ _Noreturn void sched_idle_loop(void);
  * when out of memory. Thread context or boot. */
 struct thread *thread_create(const char *name, void (*entry)(void *), void *arg);
 struct thread *thread_create_on(int cpu, const char *name, void (*entry)(void *), void *arg);
+
+/* For user threads (core/proc.c): a thread that does not run until thread_start(t), whose
+ * stack leaves room for its user trapframe (arch_user_tf(t->stack_top)) above the first switch
+ * frame. thread_free_stopped undoes it if it never started. NULL when out of memory. */
+struct thread *thread_create_stopped(const char *name, void (*entry)(void *), void *arg);
+void thread_start(struct thread *t);
+void thread_free_stopped(struct thread *t);
 
 /* End the running thread. Its stack stays in use until the switch away; thread_join frees it
  * afterwards. Not for the main or idle threads. */

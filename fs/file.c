@@ -417,6 +417,19 @@ int vfs_readdir(struct file *f, filldir_t fill, void *ctx)
 	return err;
 }
 
+int vfs_dir_iterate(const struct path *dir, uint64_t *pos, filldir_t fill, void *ctx)
+{
+	struct inode *ino = dir->ino;
+	if (!S_ISDIR(ino->mode) || !ino->fops || !ino->fops->readdir)
+		return -ENOTDIR;
+	/* A file that exists only for this call: readdir ops use its path and nothing else. */
+	struct file f = {.path = *dir, .ops = ino->fops, .pos = *pos, .flags = O_DIRECTORY};
+	mutex_lock(&ino->lock);
+	int err = ino->nlink == 0 ? -ENOENT : ino->fops->readdir(&f, pos, fill, ctx);
+	mutex_unlock(&ino->lock);
+	return err;
+}
+
 long vfs_readlink(const struct path *root, const struct path *at, const char *path, char *buf,
 		  size_t n)
 {
@@ -470,7 +483,9 @@ static int setattr_allowed(const struct vfs_cred *c, struct inode *ino, const st
 		return -EPERM;
 	if ((va->valid & ATTR_GID) && va->gid != ino->gid && (!owner || !cred_in_group(c, va->gid)))
 		return -EPERM;
-	if ((va->valid & (ATTR_MODE | ATTR_ATIME | ATTR_MTIME)) && !owner)
+	if ((va->valid & ATTR_MODE) && !owner)
+		return -EPERM;
+	if ((va->valid & (ATTR_ATIME | ATTR_MTIME)) && !(va->valid & ATTR_TOUCH) && !owner)
 		return -EPERM;
 	return 0;
 }

@@ -53,6 +53,16 @@ int vfs_register_fs(const struct file_system_type *type)
 	return err;
 }
 
+/* st_dev for a new super block: block devices get 254:(16 n) as virtio disks have on Linux,
+ * virtual file systems an anonymous 0:n; unique while the kernel runs. */
+static uint32_t next_devno(const struct blkdev *dev)
+{
+	static uint32_t disks, anon;
+	if (dev)
+		return MKDEV(254, 16 * __atomic_fetch_add(&disks, 1, __ATOMIC_RELAXED));
+	return MKDEV(0, 1 + __atomic_fetch_add(&anon, 1, __ATOMIC_RELAXED));
+}
+
 int vfs_kern_mount(const char *fstype, struct blkdev *dev, const char *opts, struct mount **out)
 {
 	mutex_lock(&mount_lock);
@@ -79,6 +89,7 @@ int vfs_kern_mount(const char *fstype, struct blkdev *dev, const char *opts, str
 		kfree(m);
 		return err;
 	}
+	sb->devno = next_devno(dev);
 	m->sb = sb;
 	*out = m;
 	return 0;

@@ -67,10 +67,14 @@ static bool in_group(const struct vfs_cred *c, uint32_t gid)
 
 int vfs_permission(struct inode *ino, int mask)
 {
+	return vfs_permission_cred(ino, mask, vfs_current_cred ? vfs_current_cred() : NULL);
+}
+
+int vfs_permission_cred(struct inode *ino, int mask, const struct vfs_cred *c)
+{
 	uint32_t m = ino->mode;
 	if ((mask & MAY_WRITE) && ino->sb->read_only && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
 		return -EROFS;
-	const struct vfs_cred *c = vfs_current_cred ? vfs_current_cred() : NULL;
 	if (!c || c->uid == 0) {
 		/* CAP_DAC_OVERRIDE: everything but executing a file with no x bit at all. */
 		if (!(mask & MAY_EXEC) || S_ISDIR(m) || (m & 0111))
@@ -402,11 +406,12 @@ static int may_delete(struct inode *dir, struct inode *victim)
 	return -EPERM;
 }
 
-enum create_kind { MAKE_DIR, MAKE_LINK, MAKE_SYMLINK };
+enum create_kind { MAKE_DIR, MAKE_LINK, MAKE_SYMLINK, MAKE_NODE };
 
 struct create_args {
 	enum create_kind kind;
-	uint32_t mode;          /* MAKE_DIR */
+	uint32_t mode;          /* MAKE_DIR; MAKE_NODE (with the type) */
+	uint32_t rdev;          /* MAKE_NODE */
 	struct inode *target;   /* MAKE_LINK */
 	const char *body;       /* MAKE_SYMLINK */
 };
@@ -418,10 +423,14 @@ static int call_create(struct inode *dir, const struct vfs_last *l, const struct
 	int err = -EPERM;
 	if (a->kind == MAKE_DIR && ops->mkdir)
 		err = ops->mkdir(dir, l->name, l->len, S_IFDIR | (a->mode & 01777), &made);
+	else if (a->kind == MAKE_LINK && a->target->nlink == 0)
+		err = -ENOENT; /* its last name went meanwhile (or linkat of an unlinked fd) */
 	else if (a->kind == MAKE_LINK && ops->link)
 		err = ops->link(dir, l->name, l->len, a->target);
 	else if (a->kind == MAKE_SYMLINK && ops->symlink)
 		err = ops->symlink(dir, l->name, l->len, a->body, &made);
+	else if (a->kind == MAKE_NODE && ops->create)
+		err = ops->create(dir, l->name, l->len, a->mode, a->rdev, &made);
 	vfs_iput(made);
 	return err;
 }
@@ -460,6 +469,32 @@ int vfs_mkdir(const struct path *root, const struct path *at, const char *path, 
 	return err;
 }
 
+int vfs_mknod(const struct path *root, const struct path *at, const char *path, uint32_t mode,
+	      uint32_t rdev)
+{
+	uint32_t type = mode & S_IFMT;
+	if (type == 0)
+		type = S_IFREG;
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+	    type != S_IFBLK)
+		return -EINVAL;
+	const struct vfs_cred *c = vfs_current_cred ? vfs_current_cred() : NULL;
+	if ((type == S_IFCHR || type == S_IFBLK) && c && c->uid != 0)
+		return -EPERM; /* Linux: CAP_MKNOD */
+	struct path dir;
+	struct vfs_last l;
+	int err = vfs_walk_parent(root, at, path, &dir, &l);
+	if (err)
+		return err;
+	struct create_args a = {.kind = MAKE_NODE, .mode = type | (mode & 07777),
+				.rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0};
+	err = create_name(dir.ino, &l, &a);
+	path_put(&dir);
+	return err;
+}
+
 int vfs_symlink(const struct path *root, const char *target, const struct path *at,
 		const char *path)
 {
@@ -479,25 +514,33 @@ int vfs_symlink(const struct path *root, const char *target, const struct path *
 	return err;
 }
 
+int vfs_link_path(const struct path *root, const struct path *old, const struct path *newat,
+		  const char *newpath)
+{
+	struct path dir;
+	struct vfs_last l;
+	int err = vfs_walk_parent(root, newat, newpath, &dir, &l);
+	if (err)
+		return err;
+	struct create_args a = {.kind = MAKE_LINK, .target = old->ino};
+	if (dir.mnt != old->mnt)
+		err = l.type != LAST_NORM ? -EEXIST : -EXDEV;
+	else if (S_ISDIR(old->ino->mode))
+		err = -EPERM;
+	else
+		err = create_name(dir.ino, &l, &a);
+	path_put(&dir);
+	return err;
+}
+
 int vfs_link(const struct path *root, const struct path *oldat, const char *oldpath,
 	     const struct path *newat, const char *newpath)
 {
-	struct path old, dir;
-	struct vfs_last l;
+	struct path old;
 	int err = vfs_lookup(root, oldat, oldpath, 0, &old);
 	if (err)
 		return err;
-	err = vfs_walk_parent(root, newat, newpath, &dir, &l);
-	if (!err) {
-		struct create_args a = {.kind = MAKE_LINK, .target = old.ino};
-		if (dir.mnt != old.mnt)
-			err = l.type != LAST_NORM ? -EEXIST : -EXDEV;
-		else if (S_ISDIR(old.ino->mode))
-			err = -EPERM;
-		else
-			err = create_name(dir.ino, &l, &a);
-		path_put(&dir);
-	}
+	err = vfs_link_path(root, &old, newat, newpath);
 	path_put(&old);
 	return err;
 }

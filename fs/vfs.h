@@ -70,7 +70,11 @@ struct mount;
 
 /* Attributes for setattr: only the fields named in `valid` are applied. */
 enum { ATTR_MODE = 1, ATTR_UID = 2, ATTR_GID = 4, ATTR_SIZE = 8, ATTR_ATIME = 16,
-       ATTR_MTIME = 32, ATTR_CTIME = 64 };
+       ATTR_MTIME = 32, ATTR_CTIME = 64,
+       /* With ATTR_ATIME/ATTR_MTIME: both are "now" (utimensat with NULL times or two
+        * UTIME_NOW), which Linux lets the owner or anyone who may write the file do; the
+        * caller has checked write permission for a non-owner. */
+       ATTR_TOUCH = 128 };
 struct vattr {
 	unsigned valid;
 	uint32_t mode; /* permission bits only (07777) */
@@ -203,6 +207,7 @@ struct super_block {
 	bool read_only;          /* writes give -EROFS */
 	uint32_t block_size;
 	uint64_t magic;          /* statfs f_type */
+	uint32_t devno;          /* st_dev, Linux encoding: set by vfs_kern_mount */
 	struct inode *root;
 	struct mutex icache_lock; /* guards icache chains and every inode's refs */
 	struct inode *icache[64]; /* hash chains by ino (fs/inode.c) */
@@ -329,6 +334,8 @@ struct vfs_cred {
 };
 extern const struct vfs_cred *(*vfs_current_cred)(void);
 int vfs_permission(struct inode *ino, int mask);
+/* The same check for the given credentials (NULL: root), e.g. access(2)'s real ids. */
+int vfs_permission_cred(struct inode *ino, int mask, const struct vfs_cred *c);
 
 /* ---- Files (fs/file.c) -------------------------------------------------------------------- */
 
@@ -349,10 +356,18 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence);  /* SEEK_SET/CUR/END
  * the caller applies the process's umask. None of them follows a symlink in the last
  * component (link's oldpath included), as on Linux. They live in fs/namei.c with the walk. */
 int vfs_mkdir(const struct path *root, const struct path *at, const char *path, uint32_t mode);
+/* mknod: a regular file (type 0 or S_IFREG), FIFO, socket, or (root only, else -EPERM)
+ * character or block device node with rdev; S_IFDIR -EPERM, any other type -EINVAL. */
+int vfs_mknod(const struct path *root, const struct path *at, const char *path, uint32_t mode,
+	      uint32_t rdev);
 int vfs_unlink(const struct path *root, const struct path *at, const char *path);
 int vfs_rmdir(const struct path *root, const struct path *at, const char *path);
 int vfs_link(const struct path *root, const struct path *oldat, const char *oldpath,
 	     const struct path *newat, const char *newpath);
+/* link with the old file already resolved (linkat's AT_SYMLINK_FOLLOW and AT_EMPTY_PATH):
+ * -ENOENT if it has no name left. */
+int vfs_link_path(const struct path *root, const struct path *old, const struct path *newat,
+		  const char *newpath);
 int vfs_symlink(const struct path *root, const char *target, const struct path *at,
 		const char *path);
 int vfs_rename(const struct path *root, const struct path *oldat, const char *oldpath,
@@ -366,6 +381,9 @@ int vfs_truncate(struct inode *ino, uint64_t size);
 int vfs_setattr(struct inode *ino, const struct vattr *va);
 /* getdents: entries from f->pos on, through fill; 0 or -errno (-ENOTDIR, -EBADF for O_PATH). */
 int vfs_readdir(struct file *f, filldir_t fill, void *ctx);
+/* The kernel's own readdir of a directory path from *pos (no permission check, no open file):
+ * for getcwd's search of a parent for a child's name. 0 or -errno. */
+int vfs_dir_iterate(const struct path *dir, uint64_t *pos, filldir_t fill, void *ctx);
 
 /* Device numbers, Linux's encoding (new_encode_dev). */
 #define MKDEV(ma, mi) ((((uint32_t)(ma) & 0xfff) << 8) | ((uint32_t)(mi) & 0xff) | \

@@ -5,4 +5,12 @@
 #ifndef ARCH_ABI_H
 #define ARCH_ABI_H
 
+/* open(2) flags whose values differ between the ports (x86_64 uses the asm-generic ones).
+ * Every other O_* value is the same on both ports and is the VFS's own (fs/vfs.h);
+ * core/sys_file.c maps these four to and from the VFS encoding. */
+#define ABI_O_DIRECT 040000
+#define ABI_O_LARGEFILE 0100000
+#define ABI_O_DIRECTORY 0200000
+#define ABI_O_NOFOLLOW 0400000
+
 #endif

@@ -2,17 +2,20 @@
  * arch/x86_64/cpu.c: the GDT, the per-CPU block (GS base, TSS, #DF stack) and CPU
  * identification.
  *
- * Per-CPU block. Each CPU has a port-private struct percpu, and its GS_BASE (and
- * KERNEL_GS_BASE, so a future swapgs finds it too) points there. Its first word is the
- * CPU's struct cpu (core/cpu.h, which the port may not extend), so arch_this_cpu() is one
- * gs-relative load (arch_inline.h). arch_set_this_cpu() must run before anything that takes a
- * spinlock or prints: boot.c calls it first thing with &cpus[0], core's secondary entry with
- * &cpus[i]. The block is chosen by the struct's index in cpus[].
+ * Per-CPU block. Each CPU has a port-private struct percpu, and its GS_BASE points there
+ * whenever the CPU runs kernel code; KERNEL_GS_BASE holds the user GS base meanwhile (swapgs
+ * exchanges the two on every entry from and return to user mode; see user_entry.S). Its first
+ * word is the CPU's struct cpu (core/cpu.h, which the port may not extend), so arch_this_cpu()
+ * is one gs-relative load (arch_inline.h). arch_set_this_cpu() must run before anything that
+ * takes a spinlock or prints: boot.c calls it first thing with &cpus[0], core's secondary
+ * entry with &cpus[i]. The block is chosen by the struct's index in cpus[].
  *
  * Segmentation is vestigial in long mode, but the CPU still needs a GDT for the code and data
  * selectors and a TSS for the stacks it switches to: the IST entry for #DF (so a double fault
  * caused by a broken kernel stack, a guard-page overflow included, still has a stack to report
- * on) and, later, rsp0 for traps from user mode. One GDT serves every CPU; CPU i's TSS
+ * on), the IST entry for NMIs (an NMI can arrive in the instructions between loading the user
+ * rsp and sysretq, where the current stack is the user's), and rsp0, the stack a trap from
+ * user mode lands on. One GDT serves every CPU; CPU i's TSS
  * descriptor is at GDT_TSS(i) (ltr marks a descriptor busy, so they cannot share one). entry.S
  * and the secondary trampoline load the GDT; x86_cpu_init() fills in this CPU's TSS and
  * descriptor and loads the task register (rewriting the descriptor as available first, so a
@@ -26,6 +29,7 @@
 #include "x86.h"
 
 #define DF_STACK_SIZE 16384 /* room for a whole panic report */
+#define NMI_STACK_SIZE 16384
 
 _Static_assert(X86_MAX_CPUS == MAX_CPUS, "x86.h's X86_MAX_CPUS follows core's MAX_CPUS");
 
@@ -53,13 +57,20 @@ __attribute__((aligned(16))) uint64_t gdt[GDT_ENTRIES] = {
 	[GDT_USER_CODE / 8] = 0x00affa000000ffff,   /* DPL 3, L */
 };
 
+/* The user_rsp and kstack_top words are the syscall entry's (user_entry.S): only this CPU
+ * touches them, with interrupts masked. kstack_top always equals tss.rsp[0]. */
 struct percpu {
 	struct cpu *self; /* first: arch_this_cpu() reads %gs:0 */
+	uintptr_t user_rsp;
+	uintptr_t kstack_top;
 	struct tss tss;
 	uint8_t df_stack[DF_STACK_SIZE] __attribute__((aligned(16)));
+	uint8_t nmi_stack[NMI_STACK_SIZE] __attribute__((aligned(16)));
 };
 
 _Static_assert(offsetof(struct percpu, self) == 0, "arch_this_cpu reads %gs:0");
+_Static_assert(offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "PERCPU_USER_RSP");
+_Static_assert(offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "PERCPU_KSTACK");
 
 static struct percpu percpu[MAX_CPUS];
 
@@ -71,7 +82,7 @@ void arch_set_this_cpu(struct cpu *c)
 
 	p->self = c;
 	wrmsr(MSR_GS_BASE, (uintptr_t)p);
-	wrmsr(MSR_KERNEL_GS_BASE, (uintptr_t)p);
+	wrmsr(MSR_KERNEL_GS_BASE, 0); /* no user GS base yet */
 }
 
 /* A TSS descriptor is 16 bytes: the usual 8 plus the upper 32 bits of the base. */
@@ -85,16 +96,29 @@ static void gdt_set_tss(unsigned sel, uintptr_t base, uint32_t limit)
 	gdt[sel / 8 + 1] = base >> 32;
 }
 
-/* This CPU's TSS: IST1 is its own #DF stack (trap.c's IDT sends #DF there). */
+/* This CPU's TSS: IST1 is its own #DF stack, IST2 its NMI stack (trap.c's IDT sends them
+ * there); then the user-mode setup of user.c (SYSCALL MSRs, FPU control registers). */
 void x86_cpu_init(void)
 {
 	unsigned i = (unsigned)(arch_this_cpu() - cpus);
 	struct percpu *p = &percpu[i];
 
-	p->tss.ist[0] = (uintptr_t)(p->df_stack + sizeof(p->df_stack));
+	p->tss.ist[IST_DOUBLE_FAULT - 1] = (uintptr_t)(p->df_stack + sizeof(p->df_stack));
+	p->tss.ist[IST_NMI - 1] = (uintptr_t)(p->nmi_stack + sizeof(p->nmi_stack));
 	p->tss.iomap_base = sizeof(p->tss); /* no I/O bitmap: user mode gets no port access */
 	gdt_set_tss(GDT_TSS(i), (uintptr_t)&p->tss, sizeof(p->tss) - 1);
 	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS(i)) : "memory");
+	x86_user_cpu_init();
+}
+
+/* The kernel stack traps and syscalls from user mode land on: the top of the running
+ * thread's stack, where its user trapframe lives. Interrupts masked (this CPU's block). */
+void x86_set_kernel_stack(uintptr_t top)
+{
+	struct percpu *p = &percpu[arch_cpu_id()];
+
+	p->tss.rsp[0] = top;
+	p->kstack_top = top;
 }
 
 /* The brand string from CPUID 0x80000002-4, without Intel's leading and the trailing padding;

@@ -13,8 +13,8 @@
  *                 the page below the boot stack (entry.S's boot_stack_guard) left out;
  *   the LAPIC/IOAPIC window of mmio.c (PDPT slot 509 of PML4[511]), carried over as is.
  * Then CR3 switches to them, which drops entry.S's identity map, and CR4.PGE, SMEP and SMAP
- * are turned on when CPUID has them (the kernel never touches user memory yet; copy-from-user
- * will bracket its accesses with stac/clac).
+ * are turned on when CPUID has them (the kernel touches user memory only in uaccess.S, which
+ * brackets its accesses with stac/clac).
  *
  * Table pages come from core's frame allocator and are reached through the direct map. All
  * page-table changes take mmu_lock (a leaf lock except for the frame allocator's, which it may
@@ -552,6 +552,10 @@ static void map_image(void)
 	map_image_part(boot_stack_guard + PAGE_SIZE, __kernel_end, KERNEL_FLAGS | PTE_W | PTE_NX);
 }
 
+/* Set when CR4.SMAP is on: uaccess.S and trap_entry.S test it before stac/clac, which are
+ * #UD on a CPU without SMAP. Secondary CPUs copy the boot CPU's CR4, so one flag serves all. */
+uint8_t x86_smap_on;
+
 /* CR4.PGE, SMEP and SMAP as CPUID offers them (-cpu max has all three; qemu64 lacks SMEP and
  * SMAP, REFERENCE 8). Secondary CPUs copy the boot CPU's CR4 (smp.c). */
 static void enable_cpu_features(void)
@@ -569,6 +573,7 @@ static void enable_cpu_features(void)
 
 	write_cr4(read_cr4() | (pge ? CR4_PGE : 0) | (smep ? CR4_SMEP : 0) |
 		  (smap ? CR4_SMAP : 0));
+	x86_smap_on = smap;
 	pr_info("mmu: NX on, global pages %s, SMEP %s, SMAP %s\n", pge ? "on" : "off (no PGE)",
 		smep ? "on" : "off (not offered)", smap ? "on" : "off (not offered)");
 }

@@ -15,6 +15,15 @@
  * and any other is an unexpected interrupt, which panics with its number. An NMI is first
  * offered to smp.c, whose TLB shootdowns arrive as NMIs.
  *
+ * User mode. trap_entry.S sends traps from user mode (except NMIs) through user_entry.S's
+ * return path, which calls core's user_return; here they are exceptions like any other, with
+ * arch_tf_from_user true, and core decides (a resolved page fault returns, anything else ends
+ * the process). x86_user_trap_hook lets the port's ktests see a user trap first.
+ *
+ * NMIs run on their own IST stack (IST2): one can arrive between the syscall exit path's load
+ * of the user rsp and its sysretq. The NMI stack is not a thread's stack, so an NMI is never
+ * a way back to user mode through user_return: anything but a TLB shootdown panics.
+ *
  * #DF runs on its own IST stack (cpu.c's per-CPU TSS): a double fault usually means the kernel
  * stack itself is unusable, and without a fresh stack it would become a silent triple fault.
  * The commonest one is a kernel stack overflow: the push into the guard page faults (#PF), and
@@ -33,7 +42,6 @@
 #define IDT_VECTORS 256
 #define VEC_DIVIDE 0
 #define VEC_DEBUG 1
-#define VEC_NMI 2
 #define VEC_BREAKPOINT 3
 #define VEC_INVALID_OPCODE 6
 #define VEC_DOUBLE_FAULT 8
@@ -42,7 +50,6 @@
 #define VEC_PAGE_FAULT 14
 #define VEC_ALIGNMENT_CHECK 17
 #define VEC_CONTROL_PROTECTION 21
-#define IST_DOUBLE_FAULT 1
 #define PF_PRESENT 0x1 /* #PF error code bits */
 #define PF_WRITE 0x2
 #define PF_USER 0x4
@@ -66,6 +73,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate size");
 extern const uintptr_t trap_stub_table[IDT_VECTORS]; /* trap_entry.S */
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+bool (*volatile x86_user_trap_hook)(struct trapframe *tf);
 static bool idt_ready;
 
 static const char *const exception_names[32] = {
@@ -105,7 +113,9 @@ void arch_traps_init(void)
 	if (!idt_ready) {
 		for (unsigned v = 0; v < IDT_VECTORS; v++)
 			idt_set(v, trap_stub_table[v],
-				v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0);
+				v == VEC_DOUBLE_FAULT ? IST_DOUBLE_FAULT
+				: v == VEC_NMI	      ? IST_NMI
+						      : 0);
 		idt_ready = true;
 	}
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
@@ -187,8 +197,14 @@ void x86_trap(struct trapframe *tf)
 	uint64_t cr2 = read_cr2();
 	uint64_t v = tf->vector;
 
-	if (v == VEC_NMI && x86_tlb_shootdown_nmi())
-		return; /* smp.c's TLB shootdown, not a hardware NMI */
+	if (v == VEC_NMI) {
+		if (x86_tlb_shootdown_nmi())
+			return; /* smp.c's TLB shootdown */
+		panic_tf(tf, "non-maskable interrupt (not a TLB shootdown) at pc %#lx",
+			 (unsigned long)tf->rip);
+	}
+	if (v < 32 && arch_tf_from_user(tf) && x86_user_trap_hook && x86_user_trap_hook(tf))
+		return;
 	if (v < 32) {
 		exception(tf, cr2);
 		return; /* trap_common's iretq resumes with the frame as core left it */

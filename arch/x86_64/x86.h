@@ -18,6 +18,8 @@
 #define GDT_KERNEL_DATA 0x10
 #define GDT_USER_DATA 0x20
 #define GDT_USER_CODE 0x28
+#define GDT_USER_SS (GDT_USER_DATA | 3) /* the selectors user frames carry (RPL 3) */
+#define GDT_USER_CS (GDT_USER_CODE | 3)
 #define GDT_TSS_BASE 0x30 /* CPU i's TSS: a 16-byte system descriptor (two slots) */
 #define GDT_TSS(i) (GDT_TSS_BASE + 16 * (i))
 #define X86_MAX_CPUS 16 /* core's MAX_CPUS (BOOT_MAX_CPUS), usable from asm; cpu.c checks */
@@ -28,12 +30,24 @@
 #define CR0_WP (1 << 16)
 #define CR0_PG 0x80000000
 #define CR4_PAE (1 << 5)
+#define CR0_MP (1 << 1)
+#define CR0_EM (1 << 2)
+#define CR0_TS (1 << 3)
+#define CR0_NE (1 << 5)
 #define CR4_PGE (1 << 7)
+#define CR4_OSFXSR (1 << 9)
+#define CR4_OSXMMEXCPT (1 << 10)
+#define CR4_OSXSAVE (1 << 18)
 #define CR4_SMEP (1 << 20)
 #define CR4_SMAP (1 << 21)
 #define MSR_EFER 0xc0000080
+#define EFER_SCE (1 << 0) /* SYSCALL/SYSRET */
 #define EFER_LME (1 << 8)
 #define EFER_NXE (1 << 11)
+#define MSR_STAR 0xc0000081  /* SYSCALL/SYSRET selector bases */
+#define MSR_LSTAR 0xc0000082 /* the 64-bit SYSCALL entry point */
+#define MSR_FMASK 0xc0000084 /* RFLAGS bits SYSCALL clears */
+#define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102 /* what swapgs exchanges GS_BASE with */
 #define PTE_P 0x1
@@ -47,6 +61,30 @@
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PAGE_SIZE 4096
 #define LARGE_PAGE_SIZE 0x200000
+
+/* RFLAGS bits. */
+#define RFLAGS_CF (1 << 0)
+#define RFLAGS_FIXED (1 << 1) /* always 1 */
+#define RFLAGS_TF (1 << 8)
+#define RFLAGS_IF (1 << 9)
+#define RFLAGS_DF (1 << 10)
+#define RFLAGS_NT (1 << 14)
+#define RFLAGS_RF (1 << 16)
+#define RFLAGS_AC (1 << 18)
+/* What user code may hold in RFLAGS: CF PF AF ZF SF TF DF OF RF AC ID (IOPL 0, NT 0, no VM). */
+#define RFLAGS_USER_MASK 0x250dd5
+
+/* The port-private per-CPU block GS points at (cpu.c, struct percpu): offsets the syscall
+ * entry reads with %gs: while no general register is free. */
+#define PERCPU_USER_RSP 8 /* the user rsp, parked by the syscall entry */
+#define PERCPU_KSTACK 16  /* the running thread's kernel stack top (= TSS.rsp0) */
+
+/* trapframe.vector of a frame built by the syscall entry (no real vector is this high); its
+ * error slot holds the syscall number as it was on entry (orig rax). */
+#define X86_VEC_SYSCALL 256
+#define VEC_NMI 2
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI 2
 
 /* Legacy I/O ports. */
 #define COM1_PORT 0x3f8
@@ -226,6 +264,13 @@ _Noreturn void x86_boot(uint64_t start_info_phys);        /* boot.c, called by e
 void x86_trap(struct trapframe *tf);                     /* trap.c, called by trap_entry.S */
 void x86_console_init(void);                             /* console.c */
 void x86_cpu_init(void);                                 /* cpu.c: this CPU's TSS, ltr */
+void x86_set_kernel_stack(uintptr_t top);                /* cpu.c: TSS.rsp0 + syscall stack */
+void x86_user_cpu_init(void);                            /* user.c: SYSCALL MSRs, FPU, XCR0 */
+struct thread;
+void x86_thread_set_user_gs(struct thread *t, uintptr_t base); /* user.c: arch_prctl */
+uintptr_t x86_thread_get_user_gs(const struct thread *t);     /* user.c: arch_prctl */
+extern uint8_t x86_smap_on;                              /* mmu.c: CR4.SMAP set (stac/clac) */
+extern bool (*volatile x86_user_trap_hook)(struct trapframe *tf); /* trap.c: ktests only */
 void x86_cpu_identify(char *buf, unsigned size);         /* cpu.c */
 unsigned x86_apic_id(void);                              /* cpu.c */
 void x86_pic_mask(void);                                 /* irq.c: both 8259s */

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/errno.h"
 #include "core/kheap.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "core/sync.h"
+#include "core/uaccess.h"
 
 void *kmalloc(size_t size)
 {
@@ -106,4 +108,23 @@ void mutex_unlock(struct mutex *m)
 bool mutex_held(const struct mutex *m)
 {
 	return m->locked;
+}
+
+/* User copies: the host suite has no user space, so a user uio (core/uio.c) always faults. */
+int copy_from_user(void *dst, uintptr_t usrc, size_t n)
+{
+	(void)dst, (void)usrc, (void)n;
+	return -EFAULT;
+}
+
+int copy_to_user(uintptr_t udst, const void *src, size_t n)
+{
+	(void)udst, (void)src, (void)n;
+	return -EFAULT;
+}
+
+int clear_user(uintptr_t udst, size_t n)
+{
+	(void)udst, (void)n;
+	return -EFAULT;
 }

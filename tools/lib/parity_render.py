@@ -261,7 +261,7 @@ def html_cards(r):
     for col in r["columns"]:
         p = s["ports"][col]
         note = (f"{p['not_run']} not run" + (": user mode not implemented yet"
-                                              if col != "linux" and p["tests_run"] == 0 else "")
+                                              if not p.get("runner_ran", True) else "")
                 if p["not_run"] else f"{p['tests_run']} test runs")
         cards.append(f"""<div class="card"><h3>{E(COLUMN_TITLE[col])}</h3>
 <div class="big">{p['rate']}%</div>

@@ -17,6 +17,7 @@ Standard library only.
 import json
 import os
 import re
+import sys
 
 import janus
 
@@ -190,3 +191,78 @@ def undeclared_ids(result, ids):
     """IDs a run reported JANUS lines for that its test definition does not name."""
     lines, _, _ = parse_output((result or {}).get("output") or "")
     return sorted({lid for lid, _, _ in lines} - set(ids))
+
+
+# ---- TAP for meson (tools/linux-ref and tools/usertest) ------------------------------------
+
+SKIP_RE = re.compile(r"(?:^|\s)#\s*SKIP\S*\s*(.*)$", re.I)
+
+
+class Tap:
+    """Numbers and prints TAP points as they come (the plan goes last, from the caller).
+    With todo set (a known deviation of the reference), a failure is printed as TAP TODO:
+    visible, counted by meson as an expected failure, not a failure."""
+
+    def __init__(self, todo=None):
+        self.count, self.failed, self.todo = 0, [], todo
+        print("TAP version 13")
+
+    def point(self, ok, desc, diag=()):
+        self.count += 1
+        todo = f" # TODO {self.todo}" if not ok and self.todo else ""
+        print(f"{'ok' if ok else 'not ok'} {self.count} - {desc}{todo}")
+        for line in diag:
+            print(f"# {line}")
+        if not ok and not todo:
+            self.failed.append(desc)
+
+    def skip(self, desc):
+        self.count += 1
+        print(f"ok {self.count} # SKIP {desc}")
+
+    def plan(self):
+        print(f"1..{self.count}", flush=True)
+
+
+def relay_output(tap, output):
+    """A test's output as TAP: its points renumbered, each JANUS line a point of its own,
+    everything else a comment ("# | text")."""
+    for line in output.splitlines():
+        m = JANUS_LINE_RE.match(line)
+        pm = TAP_POINT_RE.match(line)
+        if m:
+            text = f"JANUS {m.group(1)} {m.group(2)} {m.group(3)}".strip()
+            if m.group(2) == "SKIP":
+                tap.skip(text)
+            else:
+                tap.point(m.group(2) == "PASS", text)
+        elif pm and SKIP_RE.search(pm.group(3)):
+            tap.skip(SKIP_RE.search(pm.group(3)).group(1) or "skipped")
+        elif pm:
+            tap.point(pm.group(1) == "ok", pm.group(3) or "(no description)")
+        elif not line.startswith("TAP version") and not TAP_PLAN_RE.match(line):
+            print(line if line.startswith("#") else f"# | {line}")
+
+
+def content_points(tap, res, test):
+    """The checks on a run's output every runner makes: the plan matches the points, every
+    covered ID has a JANUS line, no JANUS line names an undeclared ID."""
+    lines, points, plan = parse_output(res.get("output") or "")
+    if plan is not None or points:
+        tap.point(plan == len(points), f"the test's TAP plan matches its {len(points)} points",
+                  [] if plan == len(points) else [f"plan {plan}: the test stopped early?"])
+    reported = {i for i, _, _ in lines}
+    missing = [i for i in test["ids"] if i not in reported]
+    tap.point(not missing, "every covered ID has a JANUS line",
+              [f"missing: {' '.join(missing)}"] if missing else [])
+    extra = undeclared_ids(res, test["ids"])
+    tap.point(not extra, "no JANUS line for an ID the test definition does not name",
+              [f"undeclared: {' '.join(extra)} (add them to tests/user/meson.build)"]
+              if extra else [])
+
+
+def report_failed(tool, name, tap):
+    """The failed points once more on stderr (what meson --print-errorlogs shows)."""
+    if tap.failed:
+        print(f"{tool}: {name}: {len(tap.failed)} of {tap.count} points failed: "
+              + "; ".join(tap.failed), file=sys.stderr)

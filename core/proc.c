@@ -1,0 +1,426 @@
+/*
+ * core/proc.c: the process tree, pids, exit and wait, and the return-to-user path.
+ *
+ * Design (core/proc.h has the structures and the lock order):
+ * - pids and tids come from one bitmap (PID_MAX), handed out cyclically so a number is not
+ *   reused soon after it was freed. A pid stays taken until its process is reaped; a tid
+ *   (other than the pid) until its thread exits.
+ * - Every process is on all_procs (for proc_find and proc_count) until it is reaped.
+ * - A thread leaves through proc_thread_exit: it wakes its clear_child_tid futex, unlinks
+ *   itself, and if it was the last thread it tears the process down (descriptors, cwd, the
+ *   address space: everything but the struct and its exit status), reparents the children to
+ *   init, becomes a zombie and wakes the parent's waiters. Dead threads are freed by the
+ *   reaper kernel thread (a thread cannot free its own stack).
+ * - Zombies are reaped by proc_wait in the parent; init's exit is reported to kmain instead
+ *   (proc_wait_init), which powers the machine off.
+ * - user_return is the one place every return to user mode passes: a group exit in
+ *   progress makes the thread leave there, a pending reschedule happens there, and signals
+ *   will be delivered there [signals issue].
+ */
+#include "core/proc.h"
+
+#include "arch/arch.h"
+#include "core/cpu.h"
+#include "core/errno.h"
+#include "core/futex.h"
+#include "core/kheap.h"
+#include "core/kprintf.h"
+#include "core/mm.h"
+#include "core/panic.h"
+#include "core/signal.h"
+#include "core/string.h"
+#include "core/uaccess.h"
+
+struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
+static struct proc *all_procs;          /* guarded by proc_tree_lock, linked via all_next */
+static uint64_t pid_bitmap[PID_MAX / 64]; /* guarded by proc_tree_lock; pid 0 never used */
+static int pid_cursor;                  /* guarded by proc_tree_lock */
+static unsigned nprocs;                 /* guarded by proc_tree_lock */
+struct proc *init_proc;
+struct completion init_done;
+int init_status;
+
+/* ---- pids ---------------------------------------------------------------------------------- */
+
+static int pid_alloc_locked(void)
+{
+	for (int n = 0; n < PID_MAX; n++) {
+		int pid = (pid_cursor + n) % PID_MAX;
+		if (pid == 0 || pid_bitmap[pid / 64] & (1ull << (pid % 64)))
+			continue;
+		pid_bitmap[pid / 64] |= 1ull << (pid % 64);
+		pid_cursor = pid + 1;
+		return pid;
+	}
+	return -EAGAIN;
+}
+
+int pid_alloc(void)
+{
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	int pid = pid_alloc_locked();
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	return pid;
+}
+
+void pid_free(int pid)
+{
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	pid_bitmap[pid / 64] &= ~(1ull << (pid % 64));
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+}
+
+/* ---- Process structures --------------------------------------------------------------------- */
+
+static void rlimits_default(struct rlimit64 *r)
+{
+	for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+		r[i] = (struct rlimit64){RLIM_INFINITY, RLIM_INFINITY};
+	r[RLIMIT_STACK] = (struct rlimit64){MM_STACK_MAX, RLIM_INFINITY};
+	r[RLIMIT_CORE] = (struct rlimit64){0, RLIM_INFINITY};
+	r[RLIMIT_NOFILE] = (struct rlimit64){1024, 4096};
+	r[RLIMIT_NPROC] = (struct rlimit64){4096, 4096};
+	r[RLIMIT_MEMLOCK] = (struct rlimit64){8ull << 20, 8ull << 20};
+	r[RLIMIT_SIGPENDING] = (struct rlimit64){4096, 4096};
+	r[RLIMIT_MSGQUEUE] = (struct rlimit64){819200, 819200};
+}
+
+struct proc *proc_alloc(void)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid_alloc();
+	if (p->pid < 0) {
+		kfree(p);
+		return NULL;
+	}
+	p->lock = (struct spinlock)SPINLOCK_INIT("proc");
+	mutex_init(&p->fs_lock, "proc_fs");
+	waitq_init(&p->child_wait, "child_wait");
+	p->refs = 1; /* the tree's, dropped when reaped */
+	p->umask = 022;
+	rlimits_default(p->rlim);
+	return p;
+}
+
+void proc_abandon(struct proc *p)
+{
+	if (p->mm)
+		mm_put(p->mm);
+	if (p->fdt)
+		fdtable_put(p->fdt);
+	if (p->root.ino)
+		path_put(&p->root);
+	if (p->cwd.ino)
+		path_put(&p->cwd);
+	pid_free(p->pid);
+	proc_put(p);
+}
+
+void proc_get(struct proc *p)
+{
+	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
+}
+
+void proc_put(struct proc *p)
+{
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(p);
+}
+
+void proc_cred_changed(struct proc *p)
+{
+	p->vfs_cred.uid = p->cred.fsuid;
+	p->vfs_cred.gid = p->cred.fsgid;
+	p->vfs_cred.ngroups = p->cred.ngroups;
+	p->vfs_cred.groups = p->cred.groups;
+}
+
+static const struct vfs_cred root_cred = {0, 0, 0, NULL};
+
+const struct vfs_cred *proc_vfs_cred(void)
+{
+	struct proc *p = proc_current();
+	return p ? &p->vfs_cred : &root_cred;
+}
+
+/* Link p into the tree under parent (NULL for init). */
+void proc_link(struct proc *p, struct proc *parent)
+{
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	p->parent = parent;
+	if (parent) {
+		p->sibling = parent->children;
+		parent->children = p;
+	}
+	p->all_next = all_procs;
+	all_procs = p;
+	nprocs++;
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+}
+
+struct proc *proc_find(int pid)
+{
+	struct proc *found = NULL;
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pid == pid && p->state == PROC_ALIVE) {
+			proc_get(p);
+			found = p;
+			break;
+		}
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	return found;
+}
+
+struct proc *proc_first_locked(void)
+{
+	return all_procs;
+}
+
+void proc_unlist_locked(struct proc *p)
+{
+	struct proc **pp = &all_procs;
+	while (*pp != p)
+		pp = &(*pp)->all_next;
+	*pp = p->all_next;
+	nprocs--;
+}
+
+unsigned proc_count(void)
+{
+	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
+}
+
+/* ---- Threads of a process -------------------------------------------------------------------- */
+
+void proc_add_thread(struct proc *p, struct thread *t)
+{
+	unsigned long s = spin_lock_irqsave(&p->lock);
+	t->proc = p;
+	t->proc_next = p->threads;
+	p->threads = t;
+	p->nthreads++;
+	spin_unlock_irqrestore(&p->lock, s);
+	proc_get(p);
+}
+
+/* Unlink the running thread t from p: true if it was the last. */
+static bool proc_remove_thread(struct proc *p, struct thread *t)
+{
+	unsigned long s = spin_lock_irqsave(&p->lock);
+	struct thread **pp = &p->threads;
+	while (*pp != t)
+		pp = &(*pp)->proc_next;
+	*pp = t->proc_next;
+	bool last = --p->nthreads == 0;
+	if (last && !p->group_exit) {
+		p->group_exit = true;
+		p->group_exit_status = t->exit_status;
+	}
+	spin_unlock_irqrestore(&p->lock, s);
+	return last;
+}
+
+/* Wake every other thread of p so that it notices group_exit (in user_return, or in a sleep
+ * that checks proc_should_exit). */
+void proc_kick_threads(struct proc *p)
+{
+	struct thread *self = thread_current();
+	unsigned long s = spin_lock_irqsave(&p->lock);
+	for (struct thread *t = p->threads; t; t = t->proc_next)
+		if (t != self)
+			sched_wake(t);
+	spin_unlock_irqrestore(&p->lock, s);
+}
+
+bool proc_should_exit(void)
+{
+	struct thread *t = thread_current();
+	struct proc *p = t->proc;
+	if (!p)
+		return false;
+	struct thread *survivor = __atomic_load_n(&p->exec_survivor, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE) || (survivor && survivor != t);
+}
+
+/* ---- Exit ------------------------------------------------------------------------------------ */
+
+/* Dead user threads, freed by the reaper (guarded by reap_lock). */
+static struct spinlock reap_lock = SPINLOCK_INIT("reap");
+static struct thread *reap_list;
+static struct waitq reap_wq = WAITQ_INIT("reap");
+
+static void reaper_main(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		prepare_to_wait(&reap_wq);
+		unsigned long s = spin_lock_irqsave(&reap_lock);
+		struct thread *t = reap_list;
+		reap_list = NULL;
+		spin_unlock_irqrestore(&reap_lock, s);
+		if (!t) {
+			sched_sleep();
+			continue;
+		}
+		finish_wait(&reap_wq);
+		while (t) {
+			struct thread *next = t->proc_next;
+			arch_thread_release(t);
+			thread_join(t);
+			t = next;
+		}
+	}
+}
+
+void proc_init(void)
+{
+	if (!thread_create("reaper", reaper_main, NULL))
+		panic("no memory for the reaper thread");
+}
+
+static void reap_later(struct thread *t)
+{
+	unsigned long s = spin_lock_irqsave(&reap_lock);
+	t->proc_next = reap_list;
+	reap_list = t;
+	spin_unlock_irqrestore(&reap_lock, s);
+	wake_up_one(&reap_wq);
+}
+
+/* Give every child of p to init; wake init if one of them is already a zombie. */
+static void reparent_children(struct proc *p)
+{
+	bool zombie = false;
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	while (p->children) {
+		struct proc *c = p->children;
+		p->children = c->sibling;
+		c->parent = init_proc;
+		c->sibling = init_proc->children;
+		init_proc->children = c;
+		zombie |= c->state == PROC_ZOMBIE;
+	}
+	if (zombie)
+		wake_up_all(&init_proc->child_wait);
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+}
+
+/* The last thread of p has left: free what the process holds, become a zombie, tell the
+ * parent. Runs on the last thread, still in p (its address space is already released). */
+static void proc_become_zombie(struct proc *p)
+{
+	fdtable_put(p->fdt);
+	p->fdt = NULL;
+	mutex_lock(&p->fs_lock);
+	path_put(&p->root);
+	path_put(&p->cwd);
+	mutex_unlock(&p->fs_lock);
+	if (p != init_proc)
+		reparent_children(p);
+	proc_vfork_release(p);
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	p->exit_status = p->group_exit_status;
+	p->state = PROC_ZOMBIE;
+	if (p->parent) /* under the lock: the parent cannot be reaped meanwhile */
+		wake_up_all(&p->parent->child_wait);
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	if (p == init_proc) {
+		init_status = p->exit_status;
+		complete(&init_done);
+	}
+}
+
+/* The last thread leaves: drop the process's hold on its address space (a CLONE_VM sharer or
+ * a vfork parent may keep it alive). */
+static void release_mm(struct proc *p)
+{
+	struct mm *mm = p->mm;
+	unsigned long s = arch_irq_save();
+	mm_activate(NULL); /* never free the tables this CPU is using */
+	arch_irq_restore(s);
+	p->mm = NULL;
+	mm_put(mm);
+}
+
+void proc_vfork_release(struct proc *p)
+{
+	struct completion *c = __atomic_exchange_n(&p->vfork_done, NULL, __ATOMIC_ACQ_REL);
+	if (c)
+		complete(c);
+}
+
+_Noreturn void proc_thread_exit(int wait_status)
+{
+	struct thread *t = thread_current();
+	struct proc *p = t->proc;
+
+	assert_no_locks_held("proc_thread_exit");
+	t->exit_status = wait_status;
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+		if (put_user(t->clear_child_tid, &zero) == 0)
+			futex_wake_addr(p->mm, t->clear_child_tid, 1);
+	}
+	bool last = proc_remove_thread(p, t);
+	if (t->tid != p->pid)
+		pid_free(t->tid);
+	/* From here on the thread is a kernel thread: the switch away must not look at p. */
+	unsigned long s = arch_irq_save();
+	t->proc = NULL;
+	arch_irq_restore(s);
+	if (last) {
+		release_mm(p);
+		proc_become_zombie(p);
+	}
+	proc_put(p);
+	reap_later(t);
+	thread_exit();
+}
+
+_Noreturn void proc_group_exit(int wait_status)
+{
+	struct proc *p = proc_current();
+	unsigned long s = spin_lock_irqsave(&p->lock);
+	if (!p->group_exit) {
+		p->group_exit = true;
+		p->group_exit_status = wait_status;
+	}
+	spin_unlock_irqrestore(&p->lock, s);
+	proc_kick_threads(p);
+	proc_thread_exit(wait_status);
+}
+
+_Noreturn void proc_fatal_signal(int sig, uintptr_t addr)
+{
+	struct proc *p = proc_current();
+	pr_info("pid %d (%s): killed by signal %d (fault address %#lx)\n", p->pid, p->comm, sig,
+		(unsigned long)addr);
+	proc_group_exit(wstatus_signaled(sig));
+}
+
+/* ---- The return to user mode ---------------------------------------------------------------- */
+
+void user_return(struct trapframe *tf)
+{
+	(void)tf;
+	assert_no_locks_held("return to user mode"); /* before anything could deadlock on it */
+	for (;;) {
+		struct thread *t = arch_this_cpu()->current;
+		struct proc *p = t->proc;
+		struct thread *survivor = __atomic_load_n(&p->exec_survivor, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&p->group_exit, __ATOMIC_ACQUIRE) || (survivor && survivor != t)) {
+			arch_irq_enable();
+			proc_thread_exit(p->group_exit_status);
+		}
+		if (!arch_this_cpu()->need_resched)
+			break;
+		arch_irq_enable();
+		sched_yield();
+		arch_irq_disable();
+	}
+	/* Signals are delivered here [signals issue]. */
+	assert_no_locks_held("return to user mode");
+}

@@ -1,0 +1,234 @@
+/*
+ * core/sys_time.c: the clock and sleep syscalls, Linux semantics on both ports.
+ *
+ * Clocks. Every clock is read from core/time.h: time_ns() (monotonic since boot) and
+ * time_realtime_ns() (the RTC's time at boot plus time_ns()). With no suspend, BOOTTIME and
+ * MONOTONIC_RAW equal MONOTONIC; the COARSE clocks return the precise value (allowed: coarse
+ * only promises cheapness), and TAI equals REALTIME, as on Linux before anyone sets the TAI
+ * offset. REALTIME is never stepped (clock_settime and settimeofday stay NOSYS), so the
+ * distance between REALTIME and MONOTONIC is fixed, which makes an absolute REALTIME sleep a
+ * monotonic deadline computed once. The CPU-time clocks (PROCESS/THREAD_CPUTIME_ID and the
+ * negative per-pid ids) need per-thread CPU accounting that Janus does not keep yet: they are
+ * -EINVAL, as Linux answers for a clock it does not know. The alarm clocks behave as on a
+ * Linux with no alarm-capable RTC: -EINVAL to read, -EOPNOTSUPP to sleep on.
+ *
+ * Sleeps. A sleep is the loop core/ktimer.h documents, on a wait queue of its own that nobody
+ * else knows: only the clock (ktimer_tick) wakes it. The signals issue adds the one other way
+ * out, marked [signals] below.
+ *
+ * The user structures are LP64 on both ports: struct timespec {long tv_sec; long tv_nsec},
+ * struct timeval {long tv_sec; long tv_usec}, struct timezone {int; int}.
+ */
+#include "arch/arch.h"
+#include "core/errno.h"
+#include "core/ktimer.h"
+#include "core/syscall.h"
+#include "core/time.h"
+#include "core/uaccess.h"
+#include "core/waitq.h"
+
+SYSCALL_DECLARE(clock_gettime);
+SYSCALL_DECLARE(clock_getres);
+SYSCALL_DECLARE(gettimeofday);
+SYSCALL_DECLARE(time);
+SYSCALL_DECLARE(nanosleep);
+SYSCALL_DECLARE(clock_nanosleep);
+
+enum {
+	CLOCK_REALTIME = 0,
+	CLOCK_MONOTONIC = 1,
+	CLOCK_PROCESS_CPUTIME_ID = 2,
+	CLOCK_THREAD_CPUTIME_ID = 3,
+	CLOCK_MONOTONIC_RAW = 4,
+	CLOCK_REALTIME_COARSE = 5,
+	CLOCK_MONOTONIC_COARSE = 6,
+	CLOCK_BOOTTIME = 7,
+	CLOCK_REALTIME_ALARM = 8,
+	CLOCK_BOOTTIME_ALARM = 9,
+	CLOCK_TAI = 11,
+};
+
+#define TIMER_ABSTIME 1
+
+struct linux_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+struct linux_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+
+struct linux_timezone {
+	int32_t tz_minuteswest;
+	int32_t tz_dsttime;
+};
+
+enum clock_base { BASE_NONE, BASE_MONO, BASE_REAL };
+
+/* Which of the two kernel clocks a clock id reads; BASE_NONE for ids Janus cannot read. */
+static enum clock_base clock_base_of(int id)
+{
+	switch (id) {
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		return BASE_MONO;
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI:
+		return BASE_REAL;
+	default:
+		return BASE_NONE; /* CPU-time clocks (see the header), alarm clocks, unknown ids */
+	}
+}
+
+static uint64_t clock_read(enum clock_base b)
+{
+	return b == BASE_REAL ? time_realtime_ns() : time_ns();
+}
+
+static struct linux_timespec ns_to_timespec(uint64_t ns)
+{
+	return (struct linux_timespec){(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC)};
+}
+
+/* Copy in a timespec and check it as Linux's timespec64_valid does: 0, -EFAULT or -EINVAL.
+ * *ns is its value in nanoseconds, saturated at UINT64_MAX. */
+static int timespec_from_user(uintptr_t u, uint64_t *ns)
+{
+	struct linux_timespec ts;
+	if (get_user(&ts, u))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || (uint64_t)ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	uint64_t sec = (uint64_t)ts.tv_sec;
+	if (sec > (UINT64_MAX - (uint64_t)ts.tv_nsec) / NSEC_PER_SEC)
+		*ns = UINT64_MAX;
+	else
+		*ns = sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+long sys_clock_gettime(const unsigned long *a)
+{
+	enum clock_base b = clock_base_of((int)a[0]);
+	if (b == BASE_NONE)
+		return -EINVAL;
+	struct linux_timespec ts = ns_to_timespec(clock_read(b));
+	return put_user(a[1], &ts) ? -EFAULT : 0;
+}
+
+/* What one count of the port's counter is worth, rounded up to whole nanoseconds: the finest
+ * step any of these clocks can show. */
+static uint64_t clock_resolution_ns(void)
+{
+	uint64_t freq = arch_counter_freq();
+	uint64_t res = freq ? (NSEC_PER_SEC + freq - 1) / freq : 1;
+	return res ? res : 1;
+}
+
+long sys_clock_getres(const unsigned long *a)
+{
+	if (clock_base_of((int)a[0]) == BASE_NONE)
+		return -EINVAL;
+	if (!a[1])
+		return 0; /* Linux: a NULL res only validates the clock id */
+	struct linux_timespec ts = ns_to_timespec(clock_resolution_ns());
+	return put_user(a[1], &ts) ? -EFAULT : 0;
+}
+
+long sys_gettimeofday(const unsigned long *a)
+{
+	if (a[0]) {
+		uint64_t ns = time_realtime_ns();
+		struct linux_timeval tv = {(int64_t)(ns / NSEC_PER_SEC),
+					   (int64_t)(ns % NSEC_PER_SEC / 1000)};
+		if (put_user(a[0], &tv))
+			return -EFAULT;
+	}
+	if (a[1]) {
+		struct linux_timezone tz = {0, 0}; /* Linux's sys_tz until settimeofday sets it */
+		if (put_user(a[1], &tz))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_time(const unsigned long *a)
+{
+	int64_t now = (int64_t)(time_realtime_ns() / NSEC_PER_SEC);
+	if (a[0] && put_user(a[0], &now))
+		return -EFAULT;
+	return now;
+}
+
+/* Sleep until time_ns() >= deadline (a monotonic deadline). */
+static long sleep_until(uint64_t deadline)
+{
+	struct waitq wq;
+	waitq_init(&wq, "nanosleep");
+	for (;;) {
+		prepare_to_wait(&wq);
+		if (time_ns() >= deadline)
+			break;
+		/* [signals] A pending signal ends the sleep here: finish_wait, then the caller
+		 * writes the time left (deadline - time_ns()) to its rem pointer (relative sleeps
+		 * only; never for TIMER_ABSTIME) and returns -EINTR, or -ERESTART_RESTARTBLOCK
+		 * so that an SA_RESTART handler resumes the sleep with the remaining time. */
+		sched_sleep_until(deadline);
+	}
+	finish_wait(&wq);
+	return 0;
+}
+
+static uint64_t deadline_after(uint64_t rel_ns)
+{
+	uint64_t now = time_ns();
+	return rel_ns > UINT64_MAX - now ? UINT64_MAX : now + rel_ns;
+}
+
+/* nanosleep(req, rem): a relative sleep on CLOCK_MONOTONIC. rem (a[1]) is written only when
+ * a signal interrupts the sleep [signals]. */
+long sys_nanosleep(const unsigned long *a)
+{
+	uint64_t ns;
+	int err = timespec_from_user(a[0], &ns);
+	if (err)
+		return err;
+	return sleep_until(deadline_after(ns));
+}
+
+/* An absolute time on the REALTIME base as a monotonic deadline. REALTIME is read first, so
+ * the offset errs low by the time between the reads and the deadline errs late, never early. */
+static uint64_t realtime_to_mono(uint64_t abs_ns)
+{
+	uint64_t real = time_realtime_ns();
+	uint64_t mono = time_ns();
+	uint64_t offset = real > mono ? real - mono : 0;
+	return abs_ns > offset ? abs_ns - offset : 0;
+}
+
+/* clock_nanosleep(clock, flags, req, rem): returns 0 or -errno (libc turns it into the
+ * positive error number the function returns). Linux checks in this order: the clock, whether
+ * it can be slept on, the copy, the value; unknown flag bits are ignored. */
+long sys_clock_nanosleep(const unsigned long *a)
+{
+	int id = (int)a[0];
+	enum clock_base b = clock_base_of(id);
+	if (b == BASE_NONE)
+		return id == CLOCK_REALTIME_ALARM || id == CLOCK_BOOTTIME_ALARM ? -EOPNOTSUPP
+										   : -EINVAL;
+	if (id == CLOCK_MONOTONIC_RAW || id == CLOCK_REALTIME_COARSE ||
+	    id == CLOCK_MONOTONIC_COARSE)
+		return -EOPNOTSUPP; /* Linux has no timers on these */
+	uint64_t ns;
+	int err = timespec_from_user(a[2], &ns);
+	if (err)
+		return err;
+	if (!((unsigned)a[1] & TIMER_ABSTIME))
+		return sleep_until(deadline_after(ns));
+	return sleep_until(b == BASE_REAL ? realtime_to_mono(ns) : ns);
+}

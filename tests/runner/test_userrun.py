@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""test_userrun.py: tools/lib/userrun.py reads the kernel's console right (no QEMU needed).
+
+Synthetic consoles for each way a run can end: a normal exit, a signal, an exit whose last
+output line lacks its newline, a panic while init runs, a panic after init ended, a kernel
+that never starts init, one that powers off while init runs, a timeout; and the command line
+it builds. TAP, one point per case.
+"""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..",
+                                "tools", "lib"))
+import userrun  # noqa: E402
+
+BOOT = ["Janus 0.1.0 (abc) x86_64 on QEMU", "vfs: ext2 root mounted", "janus: free frames 1000"]
+
+
+class FakeBoot:
+    def __init__(self, lines, rc=0, timed_out=False):
+        self.lines, self.rc, self.timed_out = lines, rc, timed_out
+        self.timeout, self.qemu_errors = 90, []
+
+
+def facts(lines, arch="x86_64", rc=0, timed_out=False):
+    return userrun.analyse(arch, FakeBoot(lines, rc, timed_out))
+
+
+def cases():
+    f = facts(BOOT + ["ok 1 - x", "1..1", "JANUS ABI-001 PASS fine",
+                      "janus: init exited with status 0 (exit code 0)",
+                      "janus: free frames 990"])
+    yield "exit 0: output, status, frames", (
+        f["outcome"] == "exited" and f["exit_status"] == 0 and f["signal"] is None and
+        f["output"] == "ok 1 - x\n1..1\nJANUS ABI-001 PASS fine\n" and
+        f["free_frames"] == {"before": 1000, "after": 990} and not f["notes"])
+    f = facts(BOOT + ["x", "janus: init killed by signal 11", "janus: free frames 1"],
+              arch="aarch64", rc=139)
+    yield "killed by SIGSEGV", f["outcome"] == "exited" and f["signal"] == "SIGSEGV" and \
+        f["exit_status"] is None and not f["notes"]
+    f = facts(BOOT + ["x", "janus: init killed by signal 11"], rc=2 * 139 + 1 & 0xff)
+    yield "x86_64 status past 127 checked modulo 128", not f["notes"]
+    f = facts(BOOT + ["no newline herejanus: init exited with status 1792 (exit code 7)"],
+              arch="aarch64", rc=7)
+    yield "last line without newline kept; exit code 7", f["output"] == "no newline here\n" \
+        and f["exit_status"] == 7 and not f["notes"]
+    f = facts(BOOT + ["a", "janus: init exited with status 0 (exit code 0)"], arch="aarch64",
+              rc=3)
+    yield "QEMU status disagreeing with the console is noted", len(f["notes"]) == 1
+    f = facts(BOOT + ["half", "", "KERNEL PANIC on CPU 1: boom", "backtrace:",
+                      "  #0 0xffffffff80001000", "  #1 0xffffffff80002000",
+                      "end of panic report"], rc=225)
+    yield "panic while init runs", f["outcome"] == "panic" and \
+        f["panic"]["message"] == "KERNEL PANIC on CPU 1: boom" and \
+        len(f["panic"]["backtrace"]) == 2 and f["output"] == "half\n\n" and \
+        "while init ran" in f["reason"]
+    f = facts(BOOT + ["janus: init exited with status 0 (exit code 0)",
+                      "KERNEL PANIC on CPU 0: late"], rc=225)
+    yield "panic after init ended is still a panic", f["outcome"] == "panic" and \
+        "after init ended" in f["reason"]
+    f = facts(BOOT[:2] + ["Nothing more to run yet: powering off."])
+    yield "no init: error, not a pass", f["outcome"] == "error" and not f["init_started"] \
+        and "Nothing more to run yet" in f["reason"]
+    f = facts(BOOT + ["partial output"])
+    yield "power-off while init runs: error", f["outcome"] == "error" and \
+        "while init ran" in f["reason"] and f["output"] == "partial output\n"
+    f = facts(BOOT + ["spinning"], rc=-9, timed_out=True)
+    yield "timeout", f["outcome"] == "timeout" and f["output"] == "spinning\n"
+    yield "command line", userrun.cmdline("/bin/t", ["a", "b"], {"HOME": "/root"}) == \
+        "init=/bin/t env.HOME=/root -- a b"
+    try:
+        userrun.cmdline("/bin/t", ["has blank"])
+        ok = False
+    except ValueError:
+        ok = True
+    yield "an argument with a blank is refused", ok
+
+
+def main():
+    print("TAP version 13")
+    n = bad = 0
+    for name, ok in cases():
+        n += 1
+        bad += 0 if ok else 1
+        print(f"{'ok' if ok else 'not ok'} {n} - {name}")
+    print(f"1..{n}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
