@@ -71,6 +71,20 @@ static const char *init_argv[INIT_MAX_ARGS + 2];
 static const char *init_envp[INIT_MAX_ARGS + 4] = {"HOME=/", "TERM=linux",
 						   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
 
+/* Put KEY=VALUE into init_envp[0, envc), replacing a default with the same KEY. */
+static unsigned env_set(unsigned envc, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
+	for (unsigned i = 0; i < envc; i++)
+		if (strncmp(init_envp[i], kv, klen) == 0) {
+			init_envp[i] = kv;
+			return envc;
+		}
+	if (envc < INIT_MAX_ARGS + 3)
+		init_envp[envc++] = kv;
+	return envc;
+}
+
 static void init_args(const char *cmdline, const char *path)
 {
 	strlcpy(init_words, cmdline, sizeof(init_words));
@@ -91,9 +105,8 @@ static void init_args(const char *cmdline, const char *path)
 			after = true;
 		else if (after && argc < INIT_MAX_ARGS)
 			init_argv[argc++] = w;
-		else if (!after && strncmp(w, "env.", 4) == 0 && strchr(w, '=') &&
-			 envc < INIT_MAX_ARGS + 3)
-			init_envp[envc++] = w + 4;
+		else if (!after && strncmp(w, "env.", 4) == 0 && strchr(w, '='))
+			envc = env_set(envc, w + 4);
 	}
 }
 
