@@ -25,6 +25,7 @@
 #include "core/pmm.h"
 #include "core/proc.h"
 #include "core/string.h"
+#include "core/syscall.h"
 #include "core/errno.h"
 #include "core/sched.h"
 #include "core/time.h"
@@ -117,6 +118,7 @@ static _Noreturn void run_init(const struct boot_info *bi)
 	bool explicit = cmdline_get(bi->cmdline, "init", path, sizeof(path));
 	init_args(bi->cmdline, path);
 	proc_init();
+	syscall_trace = cmdline_get_ulong(bi->cmdline, "strace", 0) != 0;
 	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
 	int err = proc_start_init(path, init_argv, init_envp);
 	if (err && !explicit && err == -ENOENT) {
