@@ -342,6 +342,48 @@ void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);
  * (x86_64 rax = nr; aarch64 x0 = original x0). Used by core for syscall restart. */
 void arch_tf_restart_syscall(struct trapframe *tf);
 
+/* The return-value register (rax / x0) as it is in tf. */
+unsigned long arch_tf_get_return(const struct trapframe *tf);
+
+/* ---- Signal frames [signals issue] (arch/<arch>/signal.c) -----------------------------------
+ * Linux's rt_sigframe for the port: x86_64 { restorer return address, ucontext (uc_flags,
+ * uc_link, uc_stack, mcontext with the general registers, err, trapno, oldmask, cr2, fpstate
+ * pointer, uc_sigmask), siginfo, the XSAVE/FXSAVE image }; aarch64 { siginfo, ucontext with
+ * sigcontext (x0-x30, sp, pc, pstate, fault_address) and its __reserved records
+ * (fpsimd_context, end marker) }. Core decides which signal, which stack and which mask;
+ * the port only lays out and reads back the frame.
+ * -------------------------------------------------------------------------------------------- */
+struct sigframe_info {
+	int sig;
+	const void *siginfo;      /* 128 bytes, Linux's siginfo_t as core filled it */
+	uintptr_t handler;        /* where the handler starts */
+	uintptr_t restorer;       /* sa_restorer (SA_RESTORER): the handler's return address */
+	uint64_t mask;            /* the mask to restore at sigreturn (uc_sigmask) */
+	uintptr_t sp;             /* top of the stack to build on (the alternate stack's top, or
+	                           * tf's sp); the port subtracts the red zone (x86_64: 128 bytes)
+	                           * and aligns as the ABI requires */
+	uintptr_t ss_sp;          /* uc_stack: the alternate stack as it was */
+	uint64_t ss_size;
+	int ss_flags;
+	uint64_t fault_addr;      /* x86_64 cr2 / aarch64 fault_address for fault signals */
+};
+/* Write the frame to user memory through core/uaccess.h (it may land on a copy-on-write or
+ * untouched page) with the running thread's registers from tf and its live FP/SIMD state,
+ * and set tf so the handler runs: pc = handler, sp = the frame (x86_64: pointing at the
+ * restorer return address, 16-byte aligned + 8 as at a call), arguments (sig, &siginfo,
+ * &ucontext), aarch64 x30 = restorer; the FP/SIMD state the handler starts with is the
+ * default one only if Linux does so (x86_64 resets it; aarch64 keeps it). 0, or -EFAULT if the
+ * frame cannot be written (core then kills with SIGSEGV). */
+int arch_signal_frame_setup(struct trapframe *tf, const struct sigframe_info *si);
+/* rt_sigreturn: read the frame at tf's user sp (as the handler's return left it), restore
+ * every register, flag and the FP/SIMD state from it, refusing privilege changes (x86_64:
+ * selectors are forced to the user ones, RFLAGS only the user-changeable bits, rip must be
+ * canonical; aarch64: PSTATE must say EL0t with only NZCV/DAIF-free user bits), and give back
+ * the saved mask and alternate stack. 0, or -EFAULT / -EINVAL for a frame that cannot be read
+ * or is invalid (core then kills with SIGSEGV). */
+int arch_signal_frame_restore(struct trapframe *tf, uint64_t *mask, uintptr_t *ss_sp,
+			      uint64_t *ss_size, int *ss_flags);
+
 /* The port's user-visible CPU description for the initial stack: AT_HWCAP, AT_HWCAP2 and the
  * AT_PLATFORM string (NULL for none), as Linux gives them on this CPU. */
 uint64_t arch_hwcap(void);
