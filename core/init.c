@@ -36,20 +36,19 @@ static void init_thread_main(void *arg)
 
 static int open_console(struct fdtable *fdt)
 {
-	struct path root;
+	struct path root = {0};
 	int err = vfs_root(&root);
-	if (err)
-		return err;
-	for (int fd = 0; fd < 3 && !err; fd++) {
+	for (int fd = 0; fd < 3 && err == 0; fd++) {
 		struct file *f;
 		err = vfs_open(&root, &root, "/dev/console", O_RDWR, 0, &f);
-		if (!err && (err = fd_install(fdt, f, (unsigned)fd, 0)) < 0)
+		if (err == 0 && (err = fd_install(fdt, f, (unsigned)fd, 0)) < 0)
 			file_put(f);
-		else if (!err)
-			err = 0;
+		else if (err > 0)
+			err = 0; /* the descriptor */
 	}
-	path_put(&root);
-	return err < 0 ? err : 0;
+	if (root.ino)
+		path_put(&root);
+	return err;
 }
 
 /* pid 1's process: everything but the program. */

@@ -25,6 +25,7 @@
 #include "core/pmm.h"
 #include "core/proc.h"
 #include "core/string.h"
+#include "core/syscall.h"
 #include "core/errno.h"
 #include "core/sched.h"
 #include "core/time.h"
@@ -71,6 +72,20 @@ static const char *init_argv[INIT_MAX_ARGS + 2];
 static const char *init_envp[INIT_MAX_ARGS + 4] = {"HOME=/", "TERM=linux",
 						   "PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
 
+/* Put KEY=VALUE into init_envp[0, envc), replacing a default with the same KEY. */
+static unsigned env_set(unsigned envc, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
+	for (unsigned i = 0; i < envc; i++)
+		if (strncmp(init_envp[i], kv, klen) == 0) {
+			init_envp[i] = kv;
+			return envc;
+		}
+	if (envc < INIT_MAX_ARGS + 3)
+		init_envp[envc++] = kv;
+	return envc;
+}
+
 static void init_args(const char *cmdline, const char *path)
 {
 	strlcpy(init_words, cmdline, sizeof(init_words));
@@ -91,9 +106,8 @@ static void init_args(const char *cmdline, const char *path)
 			after = true;
 		else if (after && argc < INIT_MAX_ARGS)
 			init_argv[argc++] = w;
-		else if (!after && strncmp(w, "env.", 4) == 0 && strchr(w, '=') &&
-			 envc < INIT_MAX_ARGS + 3)
-			init_envp[envc++] = w + 4;
+		else if (!after && strncmp(w, "env.", 4) == 0 && strchr(w, '='))
+			envc = env_set(envc, w + 4);
 	}
 }
 
@@ -104,6 +118,7 @@ static _Noreturn void run_init(const struct boot_info *bi)
 	bool explicit = cmdline_get(bi->cmdline, "init", path, sizeof(path));
 	init_args(bi->cmdline, path);
 	proc_init();
+	syscall_trace = cmdline_get_ulong(bi->cmdline, "strace", 0) != 0;
 	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
 	int err = proc_start_init(path, init_argv, init_envp);
 	if (err && !explicit && err == -ENOENT) {

@@ -16,7 +16,8 @@
  * writes in place. MAP_SHARED anonymous pages stay writable and shared across fork; they are
  * allocated when mapped (eagerly), because frames are the only thing two processes can share
  * (there is no shared memory object behind them). Private file mappings are read from the file
- * into private pages when mapped (eagerly); the region keeps a reference to the file.
+ * into private pages when mapped (eagerly); the region keeps a reference to the file. Its pages
+ * wholly beyond the end of the file stay absent, and touching one is SIGBUS (mm_fault -EIO).
  * A page of a PROT_NONE region is never faulted in; one that was present before mprotect
  * keeps its frame, mapped with no MMU access bits (neither user- nor kernel-accessible on
  * x86_64; kernel-read-only on aarch64, which user copies with unprivileged loads refuse).
@@ -24,6 +25,9 @@
  * Locking: mm->lock (a mutex) guards the region list, brk and the user half of the page
  * tables. It is taken by the fault handler, so no code holding it may touch user memory
  * (copy_to_user and friends) or sleep waiting for something that needs a fault resolved.
+ * File systems copy to and from user memory with their inode locks held, so the order is
+ * inode lock before mm->lock, and file data is never read with mm->lock held (the pages of a
+ * private file mapping are read first and mapped after: core/mm_file.c).
  */
 #ifndef CORE_MM_H
 #define CORE_MM_H
@@ -141,7 +145,8 @@ void mm_activate(struct mm *mm);
 
 /* Resolve a fault at addr in mm: demand-zero a page, or break copy-on-write. 0 when the
  * access can be retried; -EFAULT if no region covers addr (SEGV_MAPERR); -EACCES if the
- * region forbids the access (SEGV_ACCERR); -ENOMEM. Thread context; takes mm->lock. */
+ * region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page wholly
+ * beyond the end of the file (SIGBUS, BUS_ADRERR); -ENOMEM. Thread context; takes mm->lock. */
 int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 
 /* mmap's core (arguments already checked for types the caller supports): a new region of len

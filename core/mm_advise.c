@@ -7,7 +7,8 @@
  *    they change nothing a program can observe: 0.
  *  - DONTDUMP, DODUMP: core-dump filters; Janus writes no core dumps: 0.
  *  - DONTNEED (and DONTNEED_LOCKED): private anonymous pages are dropped and read as zeros
- *    next time; private file pages are dropped and read again from the file; shared
+ *    next time; private file pages are replaced by pages read again from the file (after
+ *    mm->lock is dropped: mm_file.c explains why); shared
  *    anonymous pages keep their contents (Linux only unmaps them from this process; they
  *    live on in the shared object, which here is the frames themselves).
  *  - FREE: private anonymous only (else -EINVAL); dropped at once, which is one of the two
@@ -56,15 +57,12 @@ static bool private_anon(const struct vma *v)
 	return !v->file && !(v->flags & VMA_SHARED);
 }
 
+/* File regions are left to mm_reload_file_pages, which reads without mm->lock. */
 static int dontneed(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b)
 {
-	if (v->flags & VMA_SHARED)
-		return 0;
-	mm_zap(mm, v, a, b);
-	if (!v->file)
-		return 0;
-	int err = mm_populate(mm, v, a, b);
-	return err ? err : mm_fill_from_file(mm, v, a, b);
+	if (private_anon(v))
+		mm_zap(mm, v, a, b);
+	return 0;
 }
 
 /* Zero the present pages of a shared region for every sharer. */
@@ -165,5 +163,10 @@ int mm_advise(struct mm *mm, uintptr_t addr, size_t len, int advice)
 	mutex_lock(&mm->lock);
 	err = advise_locked(mm, addr, addr + plen, advice);
 	mutex_unlock(&mm->lock);
+	if ((advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED) && err != -EINVAL) {
+		int rerr = mm_reload_file_pages(mm, addr, addr + plen);
+		if (rerr)
+			err = rerr;
+	}
 	return err;
 }

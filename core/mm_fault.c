@@ -20,6 +20,7 @@
 #include "core/errno.h"
 #include "core/mm_internal.h"
 #include "core/string.h"
+#include "fs/vfs.h"
 
 static uint64_t fault_count, cow_count;
 
@@ -40,6 +41,17 @@ static bool access_allowed(const struct vma *v, bool write, bool exec)
 	if (write && !(v->prot & PROT_WRITE))
 		return false;
 	return !exec || (v->prot & PROT_EXEC);
+}
+
+/* A page of a file mapping wholly beyond the end of its file: SIGBUS, as Linux. (Absent file
+ * pages below EOF exist only if the file grew after mmap; they are demand-zeroed, since a
+ * file cannot be read under mm->lock: see mm_file.c.) */
+static bool beyond_eof(const struct vma *v, uintptr_t va)
+{
+	if (!v->file)
+		return false;
+	uint64_t size = __atomic_load_n(&v->file->path.ino->size, __ATOMIC_RELAXED);
+	return v->off + (va - v->start) >= (size + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
 }
 
 /* Give va (mapping the shared frame old) a private copy; *out is the new frame. */
@@ -81,7 +93,7 @@ int mm_fault_locked(struct mm *mm, uintptr_t addr, bool write, bool exec)
 	if (!access_allowed(v, write, exec))
 		return -EACCES;
 	if (arch_mmu_query(mm->as, va, &pa, &prot) != 0)
-		return mm_new_page(mm, v, va, &pa);
+		return beyond_eof(v, va) ? -EIO : mm_new_page(mm, v, va, &pa);
 	want = page_mmu_prot(v, pa);
 	if (write && !(want & MMU_WRITE))
 		return cow_copy(mm, v, va, pa, &pa);

@@ -68,11 +68,34 @@ void mm_zap(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b);
 void mm_reprotect(struct mm *mm, const struct vma *v, uintptr_t a, uintptr_t b);
 /* Allocate a zeroed frame and map it at va (page aligned, not present) for v. 0 or -ENOMEM. */
 int mm_new_page(struct mm *mm, struct vma *v, uintptr_t va, uint64_t *pa);
-/* Make every page of [a, b) inside v present (eager regions: shared, file). 0 or -ENOMEM
+/* Make every page of [a, b) inside v present (shared anonymous regions). 0 or -ENOMEM
  * (pages made before the failure stay). */
 int mm_populate(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b);
-/* Fill the present pages of file region v in [a, b) from its file (zeros past EOF). */
-int mm_fill_from_file(struct mm *mm, const struct vma *v, uintptr_t a, uintptr_t b);
+
+/* ---- File pages (mm_file.c): read WITHOUT mm->lock (see there), mapped with it ---- */
+
+struct file_frames {
+	struct file *f;     /* a reference, or NULL: nothing requested */
+	uint64_t off;       /* file offset of the first page */
+	size_t n;           /* pages requested */
+	size_t nread;       /* pages read: those below EOF */
+	uint64_t *frames;   /* nread frames; 0 once mapped */
+	bool done;          /* ff_read succeeded */
+};
+
+/* Ask for n pages of f from off (a reference on f is taken; what ff held is released). */
+void ff_request(struct file_frames *ff, struct file *f, uint64_t off, size_t n);
+/* ff holds the pages of exactly that request, read. */
+bool ff_matches(const struct file_frames *ff, const struct file *f, uint64_t off, size_t n);
+/* Read the request into fresh frames. No mm->lock held. 0 or -errno. */
+int ff_read(struct file_frames *ff);
+/* Map the frames read at a, a + PAGE_SIZE, ... in v (those pages absent). 0 or -ENOMEM. */
+int ff_map(struct mm *mm, struct vma *v, uintptr_t a, struct file_frames *ff);
+/* Free what was not mapped and drop the file reference; ff is empty afterwards. */
+void ff_release(struct file_frames *ff);
+/* MADV_DONTNEED's second half: the private file pages of [pos, end) are read again from their
+ * files and replace the old ones. Takes mm->lock itself (not held by the caller). */
+int mm_reload_file_pages(struct mm *mm, uintptr_t pos, uintptr_t end);
 
 /* ---- Faults (mm_fault.c) ---- */
 

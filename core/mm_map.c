@@ -76,7 +76,7 @@ uintptr_t mm_find_free(struct mm *mm, uintptr_t hint, size_t len)
 
 /* The part of mm_map under the lock; v is the new region, not linked yet (freed on error). */
 static long map_locked(struct mm *mm, struct vma *v, uintptr_t addr, size_t len,
-		       unsigned flags, struct file *f, uint64_t off)
+		       unsigned flags, struct file_frames *ff)
 {
 	int err = 0;
 
@@ -92,20 +92,19 @@ static long map_locked(struct mm *mm, struct vma *v, uintptr_t addr, size_t len,
 	}
 	v->start = addr;
 	v->end = addr + len;
-	if (f) {
-		file_get(f);
-		v->file = f;
-		v->off = off;
+	if (ff->f) {
+		file_get(ff->f);
+		v->file = ff->f;
+		v->off = ff->off;
 	}
 	vma_insert(mm, v);
-	if (f || (v->flags & VMA_SHARED)) {
+	if (ff->f)
+		err = ff_map(mm, v, v->start, ff);
+	else if (v->flags & VMA_SHARED)
 		err = mm_populate(mm, v, v->start, v->end);
-		if (!err && f)
-			err = mm_fill_from_file(mm, v, v->start, v->end);
-		if (err) {
-			mm_remove_range(mm, addr, addr + len); /* boundaries exist: cannot fail */
-			return err;
-		}
+	if (err) {
+		mm_remove_range(mm, addr, addr + len); /* boundaries exist: cannot fail */
+		return err;
 	}
 	return (long)addr;
 }
@@ -135,13 +134,26 @@ long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned f
 	}
 	if ((shared || (prot & PROT_WRITE)) && !(flags & MAP_NORESERVE) && mm_too_big(plen))
 		return -ENOMEM;
+	struct file_frames ff = {0};
+	if (f) {
+		/* The file is read before mm->lock is taken: see mm_file.c. */
+		ff_request(&ff, f, off, plen / PAGE_SIZE);
+		r = ff_read(&ff);
+		if (r) {
+			ff_release(&ff);
+			return r;
+		}
+	}
 	struct vma *v = vma_new(0, 0, prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
 				shared ? VMA_SHARED : 0);
-	if (!v)
+	if (!v) {
+		ff_release(&ff);
 		return -ENOMEM;
+	}
 	mutex_lock(&mm->lock);
-	r = map_locked(mm, v, addr, plen, flags, f, off);
+	r = map_locked(mm, v, addr, plen, flags, &ff);
 	mutex_unlock(&mm->lock);
+	ff_release(&ff);
 	return r;
 }
 

@@ -42,22 +42,21 @@ static int mirror_pages(struct mm *mm, const struct vma *ov, uintptr_t old, stru
 	return 0;
 }
 
-/* Eager regions (shared, file) get their new tail populated at once, as mm_map does. */
-static int fill_tail(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b)
+/* A new tail [a, b) of v: file pages from ff (read beforehand), shared pages allocated;
+ * private anonymous ones come on first touch. */
+static int fill_tail(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b,
+		     struct file_frames *ff)
 {
-	int err = 0;
-
-	if (v->file || (v->flags & VMA_SHARED)) {
-		err = mm_populate(mm, v, a, b);
-		if (!err && v->file)
-			err = mm_fill_from_file(mm, v, a, b);
-	}
-	return err;
+	if (v->file)
+		return ff_map(mm, v, a, ff);
+	if (v->flags & VMA_SHARED)
+		return mm_populate(mm, v, a, b);
+	return 0;
 }
 
 /* Move (or, keep_old, duplicate) [old, old + old_len) of region v to [new, new + new_len). */
 static long move_range(struct mm *mm, struct vma *v, uintptr_t old, size_t old_len,
-		       uintptr_t new, size_t new_len, bool keep_old)
+		       uintptr_t new, size_t new_len, bool keep_old, struct file_frames *ff)
 {
 	size_t have = keep_old ? v->end - old : old_len; /* a duplicate shows what v has */
 	size_t n = have < new_len ? have : new_len;
@@ -80,7 +79,7 @@ static long move_range(struct mm *mm, struct vma *v, uintptr_t old, size_t old_l
 	vma_insert(mm, nv);
 	err = mirror_pages(mm, vma_find(mm, old), old, nv, new, n);
 	if (!err)
-		err = fill_tail(mm, nv, new + n, new + new_len);
+		err = fill_tail(mm, nv, new + n, new + new_len, ff);
 	if (err) {
 		mm_remove_range(mm, new, new + new_len);
 		return err;
@@ -90,25 +89,49 @@ static long move_range(struct mm *mm, struct vma *v, uintptr_t old, size_t old_l
 	return (long)new;
 }
 
-/* Grow v's tail [old_end, old_end + more) in place if nothing is there. */
-static bool grow_in_place(struct mm *mm, struct vma *v, uintptr_t old_end, size_t more)
+/* Grow v's tail [old_end, old_end + more) in place if nothing is there: 1 if done, 0 if
+ * there is no room, or -ENOMEM (nothing changed). */
+static int grow_in_place(struct mm *mm, struct vma *v, uintptr_t old_end, size_t more,
+			 struct file_frames *ff)
 {
 	if (old_end != v->end || more > USER_TOP - old_end ||
 	    !vma_range_free(mm, old_end, old_end + more))
-		return false;
+		return 0;
 	v->end = old_end + more;
-	if (fill_tail(mm, v, old_end, old_end + more) != 0) {
+	int err = fill_tail(mm, v, old_end, old_end + more, ff);
+	if (err) {
 		mm_zap(mm, v, old_end, old_end + more);
 		v->end = old_end;
-		return false;
+		return err;
 	}
+	return 1;
+}
+
+/* Growing a file mapping needs the file's pages for the new tail, read without mm->lock: if
+ * ff does not hold exactly those, *want gets the request (with a file reference) and the
+ * caller reads it unlocked and tries again. */
+static bool need_file_pages(struct vma *v, uintptr_t old, size_t old_len, size_t new_len,
+			    const struct file_frames *ff, struct file_frames *want)
+{
+	if (!v->file || new_len <= old_len)
+		return false;
+	uint64_t toff = v->off + (old - v->start) + old_len;
+	size_t n = (new_len - old_len) / PAGE_SIZE;
+	if (ff_matches(ff, v->file, toff, n))
+		return false;
+	file_get(v->file);
+	*want = (struct file_frames){.f = v->file, .off = toff, .n = n};
 	return true;
 }
 
+#define REMAP_AGAIN 1 /* remap_locked: read *want first (never an address: those are >= 64 KiB) */
+
 static long remap_locked(struct mm *mm, uintptr_t old, size_t old_len, size_t new_len,
-			 unsigned flags, uintptr_t new)
+			 unsigned flags, uintptr_t new, struct file_frames *ff,
+			 struct file_frames *want)
 {
 	struct vma *v = vma_find(mm, old);
+	int err;
 
 	if (!v || old_len > v->end - old)
 		return -EFAULT;
@@ -116,32 +139,58 @@ static long remap_locked(struct mm *mm, uintptr_t old, size_t old_len, size_t ne
 		return -EINVAL;
 	if (new_len > old_len && (v->prot & PROT_WRITE) && mm_too_big(new_len - old_len))
 		return -ENOMEM;
+	if (need_file_pages(v, old, old_len, new_len, ff, want))
+		return REMAP_AGAIN;
 	if (flags & MREMAP_FIXED) {
-		int err = mm_remove_range(mm, new, new + new_len);
+		err = mm_remove_range(mm, new, new + new_len);
 		if (err)
 			return err;
 		v = vma_find(mm, old); /* the removal may have split v's region */
-		return move_range(mm, v, old, old_len, new, new_len, old_len == 0);
+		return move_range(mm, v, old, old_len, new, new_len, old_len == 0, ff);
 	}
 	if (old_len && new_len <= old_len) {
-		int err = mm_remove_range(mm, old + new_len, old + old_len);
+		err = mm_remove_range(mm, old + new_len, old + old_len);
 		return err ? err : (long)old;
 	}
-	if (old_len && grow_in_place(mm, v, old + old_len, new_len - old_len))
-		return (long)old;
+	err = old_len ? grow_in_place(mm, v, old + old_len, new_len - old_len, ff) : 0;
+	if (err)
+		return err < 0 ? err : (long)old;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	new = mm_find_free(mm, 0, new_len);
 	if (!new)
 		return -ENOMEM;
-	return move_range(mm, v, old, old_len, new, new_len, old_len == 0);
+	return move_range(mm, v, old, old_len, new, new_len, old_len == 0, ff);
+}
+
+/* Try under the lock; when file pages are needed, read them unlocked and try again (the
+ * mapping may have changed meanwhile: then the pages are read once more). */
+static long remap_retry(struct mm *mm, uintptr_t old, size_t old_len, size_t new_len,
+			unsigned flags, uintptr_t new)
+{
+	struct file_frames ff = {0}, want = {0};
+	long r = -ENOMEM;
+
+	for (int tries = 0; tries < 8; tries++) { /* bounded: the mapping keeps changing */
+		mutex_lock(&mm->lock);
+		r = remap_locked(mm, old, old_len, new_len, flags, new, &ff, &want);
+		mutex_unlock(&mm->lock);
+		if (r != REMAP_AGAIN)
+			break;
+		ff_release(&ff);
+		ff = want;
+		r = ff_read(&ff);
+		if (r)
+			break;
+		r = -ENOMEM;
+	}
+	ff_release(&ff);
+	return r;
 }
 
 long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 	      unsigned flags, uintptr_t new_addr)
 {
-	long r;
-
 	if (flags & ~(unsigned)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
@@ -161,8 +210,5 @@ long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 		if (new_addr < old_addr + old_len && old_addr < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
 	}
-	mutex_lock(&mm->lock);
-	r = remap_locked(mm, old_addr, old_len, new_len, flags, new_addr);
-	mutex_unlock(&mm->lock);
-	return r;
+	return remap_retry(mm, old_addr, old_len, new_len, flags, new_addr);
 }

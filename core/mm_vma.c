@@ -19,7 +19,6 @@
 #include "core/kheap.h"
 #include "core/mm_internal.h"
 #include "core/string.h"
-#include "core/uio.h"
 #include "fs/vfs.h"
 
 /* ---- The region list ------------------------------------------------------------------- */
@@ -298,41 +297,6 @@ int mm_populate(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b)
 		if (arch_mmu_query(mm->as, va, &pa, &prot) == 0)
 			continue;
 		int err = mm_new_page(mm, v, va, &pa);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* One page of v's file at file offset pos into the frame pa; zeros after EOF. */
-static int fill_page(struct file *f, uint64_t pos, uint64_t pa)
-{
-	char *buf = phys_to_virt(pa);
-	size_t got = 0;
-
-	while (got < PAGE_SIZE) {
-		struct uio u = uio_kernel(buf + got, PAGE_SIZE - got);
-		long n = vfs_pread(f, &u, pos + got);
-
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	memset(buf + got, 0, PAGE_SIZE - got);
-	return 0;
-}
-
-int mm_fill_from_file(struct mm *mm, const struct vma *v, uintptr_t a, uintptr_t b)
-{
-	for (uintptr_t va = a; va < b; va += PAGE_SIZE) {
-		uint64_t pa;
-		unsigned prot;
-
-		if (arch_mmu_query(mm->as, va, &pa, &prot) != 0)
-			continue;
-		int err = fill_page(v->file, v->off + (va - v->start), pa);
 		if (err)
 			return err;
 	}

@@ -9,12 +9,19 @@
  * reaches the user's return register: with no signal machinery yet [signals issue], nothing
  * interrupts a sleep, so a restart code means "run it again" (ERESTARTSYS, ERESTARTNOINTR,
  * ERESTARTNOHAND, ERESTART_RESTARTBLOCK all restart, as Linux does when no handler ran).
+ *
+ * strace=1 on the kernel command line prints every syscall as it returns:
+ *   strace: [pid/tid] name(a0, a1, a2, a3) = result
+ * (exit, exit_group and a successful execve of a new image print nothing or the new
+ * program's view; results are raw: -errno for errors).
  */
 #include "core/syscall.h"
 
 #include "arch/arch.h"
 #include "core/cpu.h"
 #include "core/errno.h"
+#include "core/kprintf.h"
+#include "core/proc.h"
 #include "core/sched.h"
 
 #define SYSCALL(nr, name) long sys_##name(const unsigned long *a);
@@ -42,6 +49,32 @@ static syscall_fn *const syscall_table[SYSCALL_TABLE_SIZE] = {
 #undef SYSCALL_ARCH
 #undef NOSYS
 };
+
+/* Names for strace=1, from the same list. */
+static const char *const syscall_names[SYSCALL_TABLE_SIZE] = {
+#define SYSCALL(nr, name) [nr] = #name,
+#define SYSCALL_ARCH(nr, name, fn) [nr] = #name,
+#define NOSYS(nr, name) [nr] = #name,
+#include "syscalls.def"
+#undef SYSCALL
+#undef SYSCALL_ARCH
+#undef NOSYS
+};
+
+bool syscall_trace;
+
+static void trace(unsigned long nr, const unsigned long *a, long ret)
+{
+	const char *name = nr < SYSCALL_TABLE_SIZE ? syscall_names[nr] : NULL;
+	struct thread *t = thread_current();
+	int pid = t->proc ? t->proc->pid : 0;
+	if (name)
+		kprintf("strace: [%d/%d] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", pid, t->tid, name,
+			a[0], a[1], a[2], a[3], ret);
+	else
+		kprintf("strace: [%d/%d] syscall %lu(%#lx, %#lx, %#lx, %#lx) = %ld\n", pid, t->tid,
+			nr, a[0], a[1], a[2], a[3], ret);
+}
 
 uint64_t syscall_count(void)
 {
@@ -73,6 +106,8 @@ void syscall_handle(struct trapframe *tf)
 		a[i] = arch_tf_arg(tf, i);
 	arch_irq_enable();
 	long ret = fn(a);
+	if (syscall_trace)
+		trace(nr, a, ret);
 	arch_irq_disable();
 	if (is_restart(ret))
 		arch_tf_restart_syscall(tf);

@@ -23,6 +23,7 @@
 #ifndef CORE_SYSCALL_H
 #define CORE_SYSCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trapframe;
@@ -39,6 +40,9 @@ struct trapframe *syscall_current_tf(void);
 /* Declarations of every handler either port's table names (generated from both lists would
  * need the other port's file; instead each handler file declares through this macro). */
 #define SYSCALL_DECLARE(name) long sys_##name(const unsigned long *a)
+
+/* strace=1 on the command line: print every syscall and its result (core/main.c sets it). */
+extern bool syscall_trace;
 
 /* Counters for /proc/janus and the benchmarks: syscalls made on every CPU. */
 uint64_t syscall_count(void);

@@ -96,9 +96,15 @@ static int user_fault_signal(const struct trap_info *ti)
 
 static void user_trap(struct trapframe *tf, const struct trap_info *ti)
 {
-	if (ti->kind == TRAP_PAGE_FAULT && resolve_user_fault(ti) == 0)
-		return;
-	proc_fatal_signal(user_fault_signal(ti), ti->fault_addr);
+	int sig = user_fault_signal(ti);
+	if (ti->kind == TRAP_PAGE_FAULT) {
+		int err = resolve_user_fault(ti);
+		if (err == 0)
+			return;
+		if (err == -EIO)
+			sig = SIGBUS; /* a file mapping's page beyond the end of the file */
+	}
+	proc_fatal_signal(sig, ti->fault_addr);
 }
 
 /* A kernel-mode fault in a user copy: resolved by the mm (retry), or sent to the copy's fixup

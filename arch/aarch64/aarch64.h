@@ -193,6 +193,18 @@ void aarch64_idmap_replace_ttbr1(uint64_t ttbr1);
 void aarch64_cpu_identify(char *buf, size_t n);
 bool aarch64_pan_enable(void);
 
+/* user.c: this CPU's controls for EL0 (FP/SIMD access, SCTLR_EL1's EL0 bits, counter access
+ * from EL0); called by arch_traps_init on every CPU. */
+void aarch64_user_cpu_init(void);
+
+/* user_entry.S: the first eret to EL0 (SP = tf, then trap_entry.S's restore), and the FP/SIMD
+ * register file to and from struct arch_thread's fp block (fp_zero: all registers, FPSR and
+ * FPCR to 0). */
+_Noreturn void aarch64_enter_user(struct trapframe *tf);
+void aarch64_fp_save(void *fp);
+void aarch64_fp_load(const void *fp);
+void aarch64_fp_zero(void);
+
 /* console.c: switch the PL011 to the physical address the device tree gave; false if it lies
  * outside the device window (the console then stays where it was). */
 bool aarch64_console_init(uint64_t uart_phys);

@@ -16,12 +16,19 @@
  *               status, the access and the address, and the raw ESR
  * The emergency-stack path (trap_entry.S) arrives at aarch64_stack_overflow instead and is
  * reported as TRAP_DOUBLE_FAULT with the same description.
+ *
+ * From EL0 (user_trap): an SVC is a syscall (core's syscall_handle), an IRQ goes the same way
+ * as from EL1, every other exception is described as above and handed to trap_handle, which
+ * turns it into a resolved fault or a signal. Every return to EL0 ends in aarch64_user_return
+ * (core's user_return, then SPSR forced back to a plain EL0t state).
  */
 #include "arch/arch.h"
 #include "core/cpu.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
+#include "core/proc.h"
 #include "core/string.h"
+#include "core/syscall.h"
 #include "core/trap.h"
 
 #include "aarch64.h"
@@ -72,7 +79,9 @@ static const char *ec_name(unsigned ec)
 	case 0x16: return "HVC";
 	case 0x17: return "SMC";
 	case 0x18: return "trapped MSR/MRS/system instruction";
+	case 0x19: return "SVE access trapped";
 	case 0x1c: return "pointer authentication failure";
+	case 0x1d: return "SME access trapped";
 	case EC_IABT_LOW: return "instruction abort from EL0";
 	case EC_IABT_CUR: return "instruction abort";
 	case EC_PC_ALIGN: return "PC alignment fault";
@@ -209,8 +218,12 @@ static void sync_info(struct trap_info *info, const struct trapframe *tf)
 		info->fault_addr = tf->far;
 		info->exec = true;
 		break;
-	case EC_UNKNOWN: case 0x07: case 0x18: /* undefined; FP/SIMD or system register trap */
+	case EC_UNKNOWN: case 0x07: case 0x18: case 0x19: case 0x1d:
+		/* undefined; FP/SIMD, system register, SVE or SME access trapped (EL0 gets none) */
 		info->kind = TRAP_UNDEFINED;
+		break;
+	case 0x2c: /* trapped floating-point exception: the arithmetic kind, like x86's #DE */
+		info->kind = TRAP_DIVIDE;
 		break;
 	case 0x0d: case 0x0e: case 0x1c: case 0x26: /* BTI, illegal state, PAC, SP alignment */
 		info->kind = TRAP_PROTECTION;
@@ -241,12 +254,48 @@ static void describe(struct trap_info *info, struct msgbuf *m, const struct trap
 	}
 }
 
+/* An exception from EL0 (trap_entry.S has saved the frame at arch_user_tf). SVC64 goes to the
+ * syscall dispatcher with x0 kept for restarts; an IRQ to the GIC driver (which then lets the
+ * scheduler preempt); anything else, AArch32 included, to trap_handle, which resolves the
+ * fault or ends the process. user_return is the last step, with interrupts masked. */
+static void user_trap(struct trapframe *tf, unsigned vec)
+{
+	char text[192];
+	struct msgbuf m = {text, sizeof text, 0};
+	struct trap_info info;
+
+	if ((vec & 3) == VEC_IRQ) {
+		aarch64_irq(tf);
+	} else if (vec == VEC_EL0_64 + VEC_SYNC && ESR_EC(tf->esr) == EC_SVC64) {
+		tf->orig_x0 = tf->x[0];
+		syscall_handle(tf);
+	} else {
+		describe(&info, &m, tf, vec);
+		trap_handle(tf, &info);
+	}
+	arch_irq_disable();
+	aarch64_user_return(tf);
+}
+
+/* The last step before any return to EL0 (here and arch_enter_user). core's user_return may
+ * switch threads or end this one; the frame it leaves is made safe to eret to: whatever a
+ * signal frame or ptrace-like path put in SPSR, the CPU goes to EL0t with interrupts on. */
+void aarch64_user_return(struct trapframe *tf)
+{
+	user_return(tf);
+	tf->spsr &= SPSR_USER_BITS;
+}
+
 void aarch64_trap(struct trapframe *tf, unsigned vec)
 {
 	char text[192];
 	struct msgbuf m = {text, sizeof text, 0};
 	struct trap_info info;
 
+	if (vec >= VEC_EL0_64) {
+		user_trap(tf, vec);
+		return;
+	}
 	if ((vec & 3) == VEC_IRQ) {
 		aarch64_irq(tf);
 		return;
@@ -276,10 +325,12 @@ _Noreturn void aarch64_stack_overflow(struct trapframe *tf, unsigned vec)
 	panic_tf(tf, "%s (trap_handle returned; cannot resume on the emergency stack)", text);
 }
 
+/* Every CPU, early: the vectors, and the per-CPU controls user mode needs (user.c). */
 void arch_traps_init(void)
 {
 	write_sysreg(vbar_el1, (uintptr_t)aarch64_vectors);
 	isb();
+	aarch64_user_cpu_init();
 }
 
 uintptr_t arch_tf_pc(const struct trapframe *tf)

@@ -30,6 +30,15 @@
  *   and the SP_EL0 of a user context is saved in its trapframe on entry from EL0 and written
  *   back from it on return (the restore below), so nothing in EL1 relies on its value.
  *   TPIDRRO_EL0 holds x1 on the overflow path only (fatal), and is zeroed before C runs.
+ *
+ * Entries from EL0 (the AArch64 lower-EL group) take the same path. SP_EL1 is the top of the
+ * running thread's kernel stack whenever it runs at EL0 (the return below pops the frame back
+ * to exactly there, and arch_enter_user starts from the same point), so the frame lands at
+ * arch_user_tf(stack_top), where core finds it. Its frame record gets a null x29 so backtraces
+ * stop at the user boundary. aarch64_trap (trap.c) dispatches (SVC to syscall_handle, faults
+ * to trap_handle, IRQs) and calls user_return last; the restore then writes SP_EL0 back and
+ * erets to EL0. TPIDR_EL0 and the FP/SIMD registers are not touched here: the kernel never
+ * uses them, so they stay live until a thread switch saves them (user.c).
  */
 #include "aarch64.h"
 #include "trapframe.h"
@@ -144,11 +153,17 @@ trap_common:
 	tst	x1, #1				// M[0]: trapped context was on SP_EL1
 	csel	x2, x2, x3, ne
 	save_special
-
+	tst	x1, #0xf			// M[3:0] = 0: from EL0
+	b.ne	2f
+	str	xzr, [sp, #TF_FRAME]		// the backtrace ends here, not in user memory
+2:
 	mov	x1, x0
 	mov	x0, sp
 	bl	aarch64_trap
 
+/* Restore the frame at SP and eret; SP ends just above it. arch_enter_user comes in here. */
+	.globl	aarch64_trap_return
+aarch64_trap_return:
 	ldp	x2, x1, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x1

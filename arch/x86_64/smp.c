@@ -147,9 +147,9 @@ static _Noreturn void shootdown_timeout(uint32_t missing)
 	panic("smp: TLB shootdown: CPU mask %#x did not flush within a second", missing);
 }
 
-void x86_tlb_shootdown(uintptr_t va, size_t npages)
+void x86_tlb_shootdown(uintptr_t va, size_t npages, uint32_t mask)
 {
-	uint32_t targets = __atomic_load_n(&tlb_cpus, __ATOMIC_ACQUIRE) & ~(1u << arch_cpu_id());
+	uint32_t targets = __atomic_load_n(&tlb_cpus, __ATOMIC_ACQUIRE) & ~(1u << arch_cpu_id()) & mask;
 	if (!targets)
 		return;
 	tlb_request.va = va;

@@ -38,6 +38,7 @@
 #include "core/layout.h"
 #include "core/proc.h"
 #include "core/sched.h"
+#include "core/signal.h"
 #include "core/string.h"
 #include "trapframe.h"
 #include "x86.h"
@@ -54,7 +55,6 @@
 #define FCW_DEFAULT 0x37f
 #define MXCSR_DEFAULT 0x1f80
 #define CPUID1_ECX_XSAVE (1u << 26)
-#define SIGSEGV 11 /* the same number on every Linux port */
 
 extern char x86_syscall_entry[];                      /* user_entry.S */
 _Noreturn void x86_enter_user(struct trapframe *tf); /* user_entry.S */

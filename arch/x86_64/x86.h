@@ -282,7 +282,8 @@ void x86_lapic_send_ipi(uint32_t apic_id, uint32_t icr); /* irq.c: waits until s
 uint64_t x86_kernel_pml4(void);                          /* mmu.c: physical */
 void x86_tlb_flush_local(uintptr_t va, size_t npages);   /* mmu.c: this CPU only */
 void x86_tlb_join(void);                                 /* smp.c: receive shootdowns */
-void x86_tlb_shootdown(uintptr_t va, size_t npages);     /* smp.c: the other CPUs */
+/* smp.c: flush [va, va + npages pages) on the CPUs in mask (this one excluded; ~0u: all). */
+void x86_tlb_shootdown(uintptr_t va, size_t npages, uint32_t mask);
 bool x86_tlb_shootdown_nmi(void);                        /* smp.c: false if not for it */
 void x86_mmio_install(uint64_t *pdpt_top);               /* mmio.c: into PML4[511]'s PDPT */
 uint8_t x86_cmos_read(uint8_t reg);                      /* timer.c, serialised */

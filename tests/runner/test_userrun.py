@@ -63,6 +63,10 @@ def cases():
     f = facts(BOOT[:2] + ["Nothing more to run yet: powering off."])
     yield "no init: error, not a pass", f["outcome"] == "error" and not f["init_started"] \
         and "Nothing more to run yet" in f["reason"]
+    f = facts(BOOT + ["janus: cannot run init /bin/nope: error 2", "janus: free frames 3"],
+              rc=255)
+    yield "init that cannot be run: error, not started", f["outcome"] == "error" and \
+        not f["init_started"] and "error 2" in f["reason"]
     f = facts(BOOT + ["partial output"])
     yield "power-off while init runs: error", f["outcome"] == "error" and \
         "while init ran" in f["reason"] and f["output"] == "partial output\n"

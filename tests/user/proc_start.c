@@ -3,7 +3,7 @@
 // A new program's start: the kernel's initial stack gives main exactly the argv and
 // environment execve was given, musl's printf does floating point, and the exit status
 // arrives. /bin/start_probe prints what it got (environment sorted) and exits 7; this test
-// compares every byte of its output.
+// compares every byte of its output, 100 times in a row (fork + execve from ext2 + wait).
 #include "jtest.h"
 
 #include <string.h>
@@ -56,6 +56,13 @@ int main(void)
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "start_probe exits with status 7 (status %#x)",
 	      st);
 	JT_STREQ(out, expected);
+	int bad = 0;
+	for (int i = 1; i < 100; i++) {
+		st = run_probe(out, sizeof out);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 7 || strcmp(out, expected) != 0)
+			bad++;
+	}
+	JT_OK(bad == 0, "99 more fork/exec/wait cycles give the same output (%d differed)", bad);
 	jt_behaviour("PROC-007", jt_failures_since_mark() == 0,
 		     "argv and environment arrive byte for byte");
 	return jt_done();

@@ -63,8 +63,8 @@ static int exec_errno(const char *path, const void *buf, size_t len)
 static void check2(const char *what, const void *buf, size_t len, bool may_die)
 {
 	int e = exec_errno("/tmp/bad", buf, len);
-	JT_OKV(e == ENOEXEC || (may_die && e > 200), what, "%s: %s (%d)", what,
-	       e < 200 ? jt_errname(e) : "killed by a signal", e);
+	JT_OK(e == ENOEXEC || (may_die && e > 200), "%s: %s (%d)", what,
+	      e < 200 ? jt_errname(e) : "killed by a signal", e);
 }
 
 static void check(const char *what, const void *buf, size_t len)

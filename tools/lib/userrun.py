@@ -12,6 +12,7 @@ The kernel protocol this reads (core/main.c):
   "janus: init exited with status S (exit code C)" or "janus: init killed by signal N"
   "janus: free frames F"          again after init ended; then power-off with status C (or
                                   128+N); x86_64's isa-debug-exit carries it as (2C+1) & 0xff
+  "janus: cannot run init PATH: error E"  the exec failed (power-off with status 127)
   "KERNEL PANIC ..." then "  #N 0x..." backtrace lines, power-off with status 112.
 The console line is authoritative for the program's status; QEMU's exit code only confirms it
 (on x86_64 a status of 128 or more cannot survive isa-debug-exit's byte).
@@ -39,6 +40,7 @@ import usertests as ut
 INIT_START_RE = re.compile(r"janus: free frames (\d+)")
 INIT_EXIT_RE = re.compile(r"janus: init exited with status (\d+) \(exit code (\d+)\)")
 INIT_KILLED_RE = re.compile(r"janus: init killed by signal (\d+)")
+INIT_FAILED_RE = re.compile(r"janus: cannot run init .*|No \S+ to run: powering off")
 PANIC_REPORT_MAX = 80          # lines of a panic report kept in a result
 CONSOLE_MAX = 256 * 1024       # characters of the whole console kept in a result
 FSCK_TIMEOUT = 120
@@ -171,13 +173,17 @@ def analyse(arch, boot):
             end, exit_status, sig = (i, int(m.group(2)), None) if m else \
                 (i, None, signal_name(int(k.group(1))))
             break
-    facts = {"init_started": start is not None, "exit_status": exit_status, "signal": sig,
+    failed = next((m.group(0) for t in lines[start or 0:] for m in [INIT_FAILED_RE.search(t)]
+                   if m), None)
+    facts = {"init_started": start is not None and failed is None, "exit_status": exit_status, "signal": sig,
              "panic": None, "reason": "", "notes": [],
              "free_frames": free_frames(lines, start, end)}
     facts["output"] = program_output(lines, start, end, panic_at)
     if panic_at is not None:
         facts["panic"] = panic_report(lines[panic_at:])
     facts["outcome"], facts["reason"] = outcome(boot, facts, start, end, lines)
+    if failed and facts["outcome"] == "error":
+        facts["reason"] = f"the kernel could not start init: {failed}"
     if facts["outcome"] == "exited":
         facts["notes"] += status_notes(arch, boot.rc, exit_status, sig)
     return facts

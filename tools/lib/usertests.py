@@ -27,6 +27,8 @@ PASS, FAIL, SKIP, NOT_RUN, NA = "PASS", "FAIL", "SKIP", "NOT_RUN", "N/A"
 # How verdicts combine when several tests cover one ID: the first present wins.
 PRECEDENCE = (FAIL, NOT_RUN, SKIP, PASS)
 NEEDS = {"console": "needs the console", "machine": "needs a whole machine"}
+# Needs that change only how Janus boots the test (Linux still runs it).
+BOOT_NEEDS = {"smp": "booted with two CPUs (tools/usertest)"}
 # The environment every test starts with, on Janus and on Linux (BEHAVIOURS.md PROC-009).
 TEST_ENV = {"PATH": "/bin:/sbin", "HOME": "/root", "TERM": "vt100"}
 
