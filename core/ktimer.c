@@ -1,19 +1,28 @@
 /*
  * core/ktimer.c: sleeping with a deadline (the contract is in core/ktimer.h).
  *
- * Design. One list of sleepers for the whole machine, sorted by deadline (earliest first),
- * behind ktimer_lock. Each entry lives on its sleeper's stack for the duration of one
+ * Design. One list of sleepers for the whole machine, sorted by wake-up time (earliest
+ * first), behind ktimer_lock. Each entry lives on its sleeper's stack for the duration of one
  * sched_sleep_until call: it is linked in before the thread switches away and is guaranteed
  * to be unlinked, by the tick or by the sleeper itself, before that call returns. Every CPU's
- * timer tick calls ktimer_tick, which pops the entries whose deadline has passed and wakes
+ * timer tick calls ktimer_tick, which pops the entries whose wake-up time has come and wakes
  * their threads with sched_wake.
+ *
+ * Precision. The tick is periodic (TICK_HZ), so a sleeper woken by the first tick after its
+ * deadline would be late by up to a whole tick, and a loop of short sleeps locks onto the
+ * tick: each 10 ms sleep starting just after a tick ends two ticks later. So the tick wakes a
+ * sleeper a little early, KTIMER_SPIN_NS before its deadline, and sched_sleep_until returns
+ * false; the caller's loop calls again, and a call with at most KTIMER_SPIN_NS left watches
+ * the clock on the CPU instead of sleeping (spin_until), ending on the deadline. The spin is
+ * bounded by KTIMER_SPIN_NS per sleep, ends early on a wake-up, and is preemptible. A
+ * one-shot timer from the port would make it unnecessary [arch.h has only a periodic one].
  *
  * Invariants.
  * - An entry is on the list iff `fired` is false; both change only under ktimer_lock. The tick
  *   sets fired and unlinks in one critical section, and calls sched_wake inside it, so once
  *   the sleeper has taken ktimer_lock after waking (to unlink itself if still linked) no CPU
  *   touches its entry again: the stack frame may go.
- * - next_deadline is the head's deadline (UINT64_MAX if empty), written under the lock and
+ * - next_deadline is the head's wake_at (UINT64_MAX if empty), written under the lock and
  *   read without it by the tick as a cheap "anything due?" test. A stale read only delays a
  *   wake-up to the next tick, which comes at TICK_HZ on every CPU anyway.
  *
@@ -31,17 +40,22 @@
 
 #include <stddef.h>
 
+#include "arch/arch.h"
 #include "core/panic.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
 
 struct ktimer_entry {
-	uint64_t deadline;
+	uint64_t wake_at;  /* deadline - KTIMER_SPIN_NS */
 	struct thread *thread;
 	struct ktimer_entry *next, *prev;
 	bool fired; /* popped and woken by a tick */
 };
+
+/* The part of a sleep spent watching the clock instead of waiting for a tick (see the
+ * header): a quarter tick. */
+#define KTIMER_SPIN_NS (NSEC_PER_SEC / TICK_HZ / 4)
 
 static struct spinlock ktimer_lock = SPINLOCK_INIT("ktimer");
 static struct ktimer_entry *head; /* guarded by ktimer_lock; sorted by deadline */
@@ -51,14 +65,14 @@ static uint64_t next_deadline = UINT64_MAX; /* __atomic; see the header */
 /* ktimer_lock held. */
 static void update_next(void)
 {
-	__atomic_store_n(&next_deadline, head ? head->deadline : UINT64_MAX, __ATOMIC_RELAXED);
+	__atomic_store_n(&next_deadline, head ? head->wake_at : UINT64_MAX, __ATOMIC_RELAXED);
 }
 
-/* ktimer_lock held. After entries with an equal deadline, so equal deadlines wake FIFO. */
+/* ktimer_lock held. After entries with an equal wake_at, so equal deadlines wake FIFO. */
 static void insert(struct ktimer_entry *e)
 {
 	struct ktimer_entry *prev = NULL, *cur = head;
-	while (cur && cur->deadline <= e->deadline) {
+	while (cur && cur->wake_at <= e->wake_at) {
 		prev = cur;
 		cur = cur->next;
 	}
@@ -88,22 +102,41 @@ static void ktimer_unlink(struct ktimer_entry *e)
 	update_next();
 }
 
+/* The last stretch of a sleep, shorter than KTIMER_SPIN_NS: watch the clock on the CPU,
+ * still marked SLEEPING, so that a wake-up (sched_wake sets RUNNING) ends it at once. A
+ * preemption meanwhile makes the thread runnable, which ends it too (a spurious wake-up for
+ * the caller's loop); the spin never yields, since yielding while SLEEPING would switch away
+ * with no wake-up registered. */
+static bool spin_until(struct thread *t, uint64_t deadline_ns)
+{
+	while (time_ns() < deadline_ns) {
+		if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_SLEEPING)
+			return false;
+		arch_cpu_relax();
+	}
+	return true;
+}
+
 bool sched_sleep_until(uint64_t deadline_ns)
 {
-	if (time_ns() >= deadline_ns)
+	uint64_t now = time_ns();
+	if (now >= deadline_ns)
 		return true; /* the caller's loop sees the deadline and stops */
-	struct ktimer_entry e = {.deadline = deadline_ns, .thread = thread_current()};
-	if (!e.thread)
+	struct thread *t = thread_current();
+	if (!t)
 		panic("sched_sleep_until before the scheduler started");
+	if (deadline_ns - now <= KTIMER_SPIN_NS)
+		return spin_until(t, deadline_ns);
 
+	struct ktimer_entry e = {.wake_at = deadline_ns - KTIMER_SPIN_NS, .thread = t};
 	unsigned long s = spin_lock_irqsave(&ktimer_lock);
 	insert(&e);
 	spin_unlock_irqrestore(&ktimer_lock, s);
 
 	sched_sleep();
 
-	/* Woken by someone else (or not asleep at all): take the entry off before the frame
-	 * goes. If the tick fired it, taking the lock still waits out its sched_wake. */
+	/* Woken by the tick, by someone else, or not asleep at all: take the entry off before
+	 * the frame goes. If the tick fired it, taking the lock still waits out its sched_wake. */
 	s = spin_lock_irqsave(&ktimer_lock);
 	if (!e.fired)
 		ktimer_unlink(&e);
@@ -118,7 +151,7 @@ void ktimer_tick(void)
 		return;
 
 	unsigned long s = spin_lock_irqsave(&ktimer_lock);
-	while (head && head->deadline <= now) {
+	while (head && head->wake_at <= now) {
 		struct ktimer_entry *e = head;
 		ktimer_unlink(e);
 		e->fired = true;

@@ -2,9 +2,11 @@
  * core/ktimer.h: sleeping with a deadline.
  *
  * A thread that has called prepare_to_wait (core/waitq.h) may sleep with a deadline instead of
- * sched_sleep: it is woken by the wait queue or by the clock, whichever comes first. Deadlines
- * are checked on every timer tick (TICK_HZ), so a sleep ends within one tick after its
- * deadline, never before it.
+ * sched_sleep: it is woken by the wait queue or by the clock, whichever comes first. The
+ * clock's wake-ups come from the timer tick (TICK_HZ), a little before the deadline; the
+ * last stretch is watched on the CPU (core/ktimer.c), so the loop below ends on the deadline,
+ * never before it and normally well within a tick after it. sched_sleep_until may return
+ * before the deadline (false) for any reason: the caller always loops and re-checks.
  *
  *   uint64_t deadline = time_ns() + timeout_ns;
  *   for (;;) {
@@ -21,8 +23,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Like sched_sleep (after prepare_to_wait), but also woken once time_ns() >= deadline_ns
- * (core/time.h's monotonic clock). True if the deadline has passed on return. */
+/* Like sched_sleep (after prepare_to_wait), but also ends by itself as time_ns() (core/time.h's
+ * monotonic clock) nears or passes deadline_ns. True if the deadline has passed on return.
+ * The thread may still be marked SLEEPING on return: finish_wait sets it RUNNING. */
 bool sched_sleep_until(uint64_t deadline_ns);
 
 /* Called from timer_tick on each CPU (interrupts masked): wake the sleepers whose deadline has

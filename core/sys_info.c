@@ -22,6 +22,7 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/string.h"
+#include "core/sys_fd.h" /* NR_OPEN, the ceiling of RLIMIT_NOFILE */
 #include "core/syscall.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -130,8 +131,6 @@ long sys_sysinfo(const unsigned long *a)
 }
 
 /* ---- Resource limits ------------------------------------------------------------------------ */
-
-#define NR_OPEN 1048576 /* Linux's default fs.nr_open: the ceiling of RLIMIT_NOFILE */
 
 static struct spinlock rlim_lock = SPINLOCK_INIT("rlim");
 

@@ -2,10 +2,14 @@
  * fs/vfs_init.c: bringing up the file system tree at boot.
  *
  * vfs_init registers the built-in file systems (devfs, tmpfs; ext2 registers itself).
- * vfs_init_root mounts the root file system, then devfs on /dev and tmpfs on /tmp, creating
- * either directory when the root lacks it and can be written (a read-only root without them
- * boots with a warning and without that mount). Called once from kmain, single-threaded.
+ * vfs_init_root mounts the root file system, then devfs on /dev, creating /dev when the root
+ * lacks it and can be written (a read-only root without it boots with a warning and without
+ * that mount). /tmp gets a tmpfs only when the root is read-only: on a writable disk /tmp is
+ * the disk's own directory, as on a classic Unix and in the Linux reference runs, so files
+ * there share the root's file system (rename and link into /test work, statfs("/") sees
+ * them). Called once from kmain, single-threaded.
  */
+#include "core/blkdev.h"
 #include "core/errno.h"
 #include "core/kprintf.h"
 #include "fs/vfs_internal.h"
@@ -47,9 +51,11 @@ int vfs_init_root(const char *root_fstype, struct blkdev *dev)
 		return err;
 	}
 	int err_dev = mount_on("/dev", 0755, "devfs");
-	int err_tmp = mount_on("/tmp", 01777, "tmpfs");
+	int err_tmp = -EROFS;
+	if (dev && dev->read_only)
+		err_tmp = mount_on("/tmp", 01777, "tmpfs");
 	pr_info("vfs: %s root mounted%s%s\n", root_fstype, err_dev ? "" : ", devfs on /dev",
 		err_tmp ? "" : ", tmpfs on /tmp");
-	return err_dev ? err_dev : err_tmp;
+	return err_dev ? err_dev : (dev && dev->read_only ? err_tmp : 0);
 }
 
