@@ -42,9 +42,6 @@ struct cpu {
 	uint64_t switches;       /* context switches made */
 	uint64_t preemptions;    /* of them, forced at the end of an interrupt */
 	uint64_t syscall_count;  /* syscalls entered on this CPU */
-	/* The port's (x86_64 syscall entry: the user rsp and the kernel stack top of the running
-	 * thread, reached through GS). Only this CPU touches them, with interrupts masked. */
-	uintptr_t arch_scratch[4];
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -109,12 +109,17 @@ static void ktimer_unlink(struct ktimer_entry *e)
  * with no wake-up registered. */
 static bool spin_until(struct thread *t, uint64_t deadline_ns)
 {
+	bool done = true;
+	t->sleep_spin = true; /* asleep as far as CPU time goes (core/cputime.c) */
 	while (time_ns() < deadline_ns) {
-		if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_SLEEPING)
-			return false;
+		if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) != THREAD_SLEEPING) {
+			done = false;
+			break;
+		}
 		arch_cpu_relax();
 	}
-	return true;
+	t->sleep_spin = false;
+	return done;
 }
 
 bool sched_sleep_until(uint64_t deadline_ns)

@@ -215,6 +215,8 @@ static bool proc_remove_thread(struct proc *p, struct thread *t)
 		pp = &(*pp)->proc_next;
 	*pp = t->proc_next;
 	bool last = --p->nthreads == 0;
+	p->dead_utime += t->utime;
+	p->dead_stime += t->stime;
 	if (last && !p->group_exit) {
 		p->group_exit = true;
 		p->group_exit_status = t->exit_status;
@@ -407,6 +409,7 @@ void user_return(struct trapframe *tf)
 {
 	(void)tf;
 	assert_no_locks_held("return to user mode"); /* before anything could deadlock on it */
+	arch_this_cpu()->current->in_user = false;    /* kernel work from here: system time */
 	for (;;) {
 		struct thread *t = arch_this_cpu()->current;
 		struct proc *p = t->proc;
@@ -423,4 +426,5 @@ void user_return(struct trapframe *tf)
 	}
 	/* Signals are delivered here [signals issue]. */
 	assert_no_locks_held("return to user mode");
+	arch_this_cpu()->current->in_user = true;
 }

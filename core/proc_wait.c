@@ -7,6 +7,7 @@
  * lost (core/waitq.h). Reaping unlinks the zombie from the tree and frees its pid; the struct
  * goes when its last reference does.
  */
+#include "core/cputime.h"
 #include "core/errno.h"
 #include "core/proc.h"
 
@@ -67,6 +68,7 @@ long proc_wait(int which, int *status, int options)
 			int pid = c->pid;
 			*status = c->exit_status;
 			if (!(options & WNOWAIT)) {
+				cputime_reap(self, c);
 				pid_free(pid);
 				proc_put(c); /* the tree's reference */
 			}

@@ -63,6 +63,9 @@ struct thread {
 	uintptr_t set_child_tid;  /* CLONE_CHILD_SETTID: the new thread writes its tid there */
 	int exit_status;          /* wait status it left with */
 	struct thread *proc_next; /* next thread of proc (guarded by proc->lock) */
+	uint64_t utime, stime;    /* CPU time in ticks (core/cputime.c; __atomic) */
+	bool in_user;             /* set as it leaves for user mode, cleared on entry */
+	bool sleep_spin;          /* in ktimer's last-stretch spin: not charged CPU time */
 	uint64_t sigmask;         /* blocked signals, bit (n-1) for signal n */
 	uint64_t sigpending;      /* pending signals for this thread [signals issue] */
 	struct arch_thread arch;  /* the port's user state (TLS, FP/SIMD) */

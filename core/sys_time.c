@@ -7,9 +7,9 @@
  * only promises cheapness), and TAI equals REALTIME, as on Linux before anyone sets the TAI
  * offset. REALTIME is never stepped (clock_settime and settimeofday stay NOSYS), so the
  * distance between REALTIME and MONOTONIC is fixed, which makes an absolute REALTIME sleep a
- * monotonic deadline computed once. The CPU-time clocks (PROCESS/THREAD_CPUTIME_ID and the
- * negative per-pid ids) need per-thread CPU accounting that Janus does not keep yet: they are
- * -EINVAL, as Linux answers for a clock it does not know. The alarm clocks behave as on a
+ * monotonic deadline computed once. The calling process's and thread's CPU-time clocks read
+ * the tick-sampled accounting of core/cputime.c (resolution one tick); the negative per-pid
+ * clock ids are -EINVAL. The alarm clocks behave as on a
  * Linux with no alarm-capable RTC: -EINVAL to read, -EOPNOTSUPP to sleep on.
  *
  * Sleeps. A sleep is the loop core/ktimer.h documents, on a wait queue of its own that nobody
@@ -20,8 +20,10 @@
  * struct timeval {long tv_sec; long tv_usec}, struct timezone {int; int}.
  */
 #include "arch/arch.h"
+#include "core/cputime.h"
 #include "core/errno.h"
 #include "core/ktimer.h"
+#include "core/sched.h"
 #include "core/syscall.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -65,7 +67,7 @@ struct linux_timezone {
 	int32_t tz_dsttime;
 };
 
-enum clock_base { BASE_NONE, BASE_MONO, BASE_REAL };
+enum clock_base { BASE_NONE, BASE_MONO, BASE_REAL, BASE_PROC_CPU, BASE_THREAD_CPU };
 
 /* Which of the two kernel clocks a clock id reads; BASE_NONE for ids Janus cannot read. */
 static enum clock_base clock_base_of(int id)
@@ -80,14 +82,32 @@ static enum clock_base clock_base_of(int id)
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_TAI:
 		return BASE_REAL;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		return BASE_PROC_CPU;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return BASE_THREAD_CPU;
 	default:
-		return BASE_NONE; /* CPU-time clocks (see the header), alarm clocks, unknown ids */
+		return BASE_NONE; /* other processes' CPU clocks, alarm clocks, unknown ids */
 	}
 }
 
 static uint64_t clock_read(enum clock_base b)
 {
-	return b == BASE_REAL ? time_realtime_ns() : time_ns();
+	uint64_t user, sys;
+	switch (b) {
+	case BASE_REAL:
+		return time_realtime_ns();
+	case BASE_PROC_CPU:
+		cputime_self(&user, &sys);
+		return (user + sys) * CPUTIME_TICK_NS;
+	case BASE_THREAD_CPU: {
+		struct thread *t = thread_current();
+		return (__atomic_load_n(&t->utime, __ATOMIC_RELAXED) +
+			__atomic_load_n(&t->stime, __ATOMIC_RELAXED)) * CPUTIME_TICK_NS;
+	}
+	default:
+		return time_ns();
+	}
 }
 
 static struct linux_timespec ns_to_timespec(uint64_t ns)
@@ -136,7 +156,10 @@ long sys_clock_getres(const unsigned long *a)
 		return -EINVAL;
 	if (!a[1])
 		return 0; /* Linux: a NULL res only validates the clock id */
-	struct linux_timespec ts = ns_to_timespec(clock_resolution_ns());
+	enum clock_base b = clock_base_of((int)a[0]);
+	uint64_t res = b == BASE_PROC_CPU || b == BASE_THREAD_CPU ? CPUTIME_TICK_NS
+								  : clock_resolution_ns();
+	struct linux_timespec ts = ns_to_timespec(res);
 	return put_user(a[1], &ts) ? -EFAULT : 0;
 }
 
@@ -218,6 +241,10 @@ long sys_clock_nanosleep(const unsigned long *a)
 {
 	int id = (int)a[0];
 	enum clock_base b = clock_base_of(id);
+	if (b == BASE_THREAD_CPU)
+		return -EINVAL; /* Linux: no sleeping on the calling thread's own CPU clock */
+	if (b == BASE_PROC_CPU)
+		return -EOPNOTSUPP; /* [timers, signals issue] */
 	if (b == BASE_NONE)
 		return id == CLOCK_REALTIME_ALARM || id == CLOCK_BOOTTIME_ALARM ? -EOPNOTSUPP
 										   : -EINVAL;

@@ -102,6 +102,7 @@ void syscall_handle(struct trapframe *tf)
 	syscall_fn *fn = nr < SYSCALL_TABLE_SIZE && syscall_table[nr] ? syscall_table[nr] : sys_ni;
 
 	arch_this_cpu()->syscall_count++;
+	arch_this_cpu()->current->in_user = false;
 	for (unsigned i = 0; i < 6; i++)
 		a[i] = arch_tf_arg(tf, i);
 	arch_irq_enable();

@@ -11,6 +11,7 @@
 #include "core/time.h"
 
 #include "arch/arch.h"
+#include "core/cputime.h"
 #include "core/ktimer.h"
 #include "core/panic.h"
 #include "core/sched.h"
@@ -53,6 +54,7 @@ void timer_tick(void)
 	unsigned cpu = arch_cpu_id();
 	if (cpu < BOOT_MAX_CPUS)
 		__atomic_fetch_add(&ticks[cpu], 1, __ATOMIC_RELAXED);
+	cputime_tick();
 	ktimer_tick(); /* first, so the sleepers it wakes count for sched_tick's decision */
 	sched_tick();
 }

@@ -126,6 +126,7 @@ void trap_handle(struct trapframe *tf, const struct trap_info *ti)
 	const char *mode = arch_tf_from_user(tf) ? "user" : "kernel";
 
 	if (arch_tf_from_user(tf)) {
+		arch_this_cpu()->current->in_user = false;
 		user_trap(tf, ti);
 		return;
 	}
