@@ -6,6 +6,8 @@
  * Both sides take ring_lock, which masks interrupts, so a reader on the interrupted CPU can
  * never deadlock against the handler. When the ring is full new bytes are dropped and counted:
  * losing the newest typing is better than corrupting what a reader has half consumed.
+ * A reader with nothing to read sleeps on rx_wait (console_input_wait), which the handler
+ * wakes after each batch, instead of spinning on the ring.
  */
 #include "core/console_input.h"
 
@@ -13,6 +15,7 @@
 #include "core/irq.h"
 #include "core/kprintf.h"
 #include "core/spinlock.h"
+#include "core/waitq.h"
 
 #define RING_SIZE 4096u /* a power of two: indices wrap with a mask */
 
@@ -22,6 +25,8 @@ static struct {
 	uint32_t head, tail; /* guarded by lock; head - tail = bytes buffered */
 	uint64_t dropped;
 } ring = {.lock = SPINLOCK_INIT("console_input")};
+
+static struct waitq rx_wait = WAITQ_INIT("console_input rx");
 
 static void uart_irq(unsigned irq, void *ctx)
 {
@@ -35,6 +40,7 @@ static void uart_irq(unsigned irq, void *ctx)
 		ring.buf[ring.head++ & (RING_SIZE - 1)] = (unsigned char)c;
 	}
 	spin_unlock_irqrestore(&ring.lock, s);
+	wake_up_all(&rx_wait);
 }
 
 void console_input_init(const struct boot_info *bi)
@@ -56,6 +62,19 @@ int console_input_getc(void)
 		c = ring.buf[ring.tail++ & (RING_SIZE - 1)];
 	spin_unlock_irqrestore(&ring.lock, s);
 	return c;
+}
+
+static bool ring_nonempty(void)
+{
+	unsigned long s = spin_lock_irqsave(&ring.lock);
+	bool any = ring.head != ring.tail;
+	spin_unlock_irqrestore(&ring.lock, s);
+	return any;
+}
+
+void console_input_wait(void)
+{
+	wait_event(&rx_wait, ring_nonempty());
 }
 
 uint64_t console_input_dropped(void)

@@ -16,6 +16,10 @@ void console_input_init(const struct boot_info *bi);
 /* Next buffered byte, or -1 if none. Never blocks. */
 int console_input_getc(void);
 
+/* Sleep until at least one byte is buffered (returns at once if one is). Thread context, no
+ * spinlock held. Not interruptible yet: signals will end it once they exist [signals issue]. */
+void console_input_wait(void);
+
 /* Bytes dropped because the ring was full. */
 uint64_t console_input_dropped(void);
 

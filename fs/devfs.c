@@ -10,9 +10,9 @@
  * file system opens the same device.
  *
  * /dev/console and /dev/tty write to the kernel console and read from the console input ring:
- * a read waits (devfs_console_wait, polling until the scheduler brings wait queues) until at
- * least one byte is there, then returns what is buffered, raw (the line discipline arrives
- * with the TTY issue). /dev/tty is the console until processes have controlling terminals.
+ * a read sleeps (devfs_console_wait: console_input_wait, woken by the receive interrupt) until
+ * at least one byte is there, then returns what is buffered, raw: no echo, no line editing,
+ * no CR to NL (the line discipline arrives with the TTY issue). /dev/tty is the console until processes have controlling terminals.
  *
  * /dev/random and /dev/urandom come from a xoshiro256** generator seeded from the monotonic
  * clock (the cycle counter) and the RTC, with the clock mixed in again on every request and
@@ -164,12 +164,7 @@ static int64_t seek_zero(struct file *f, int64_t off, int whence)
 
 /* ---- Console ------------------------------------------------------------------------------------ */
 
-static void poll_wait(void)
-{
-	time_delay_ns(100000);
-}
-
-void (*devfs_console_wait)(void) = poll_wait;
+void (*devfs_console_wait)(void) = console_input_wait;
 
 static long console_read(struct file *f, struct uio *u, uint64_t pos)
 {

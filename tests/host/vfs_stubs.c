@@ -34,6 +34,12 @@ int console_input_getc(void)
 	return (unsigned char)stub_console.in[stub_console.in_pos++];
 }
 
+/* The tests that read the console set devfs_console_wait to feed it; this default only
+ * returns (the reader then polls the ring again). */
+void console_input_wait(void)
+{
+}
+
 static uint64_t fake_ns = 1000000000ull;
 
 uint64_t time_ns(void)
