@@ -19,6 +19,7 @@
 #include "arch/arch.h"
 #include "core/elf.h"
 #include "core/errno.h"
+#include "core/futex.h"
 #include "core/exec_stack.h"
 #include "core/cpu.h"
 #include "core/kheap.h"
@@ -172,6 +173,8 @@ static void exec_commit(struct proc *p, struct mm *mm, const char *path, uintptr
 {
 	struct thread *t = thread_current();
 	exec_kill_others(p);
+	futex_robust_exit(t, p->mm); /* as Linux: robust futexes die with the old image */
+	t->robust_list = 0;
 	struct mm *old = p->mm;
 	unsigned long s = arch_irq_save();
 	p->mm = mm;

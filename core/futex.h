@@ -12,6 +12,11 @@
 
 struct mm;
 
+struct thread;
+
+/* Thread exit: release the robust futexes t still holds (set_robust_list), in mm. */
+void futex_robust_exit(struct thread *t, struct mm *mm);
+
 /* Wake up to n waiters of the private futex at uaddr in mm (clear_child_tid at thread exit).
  * Returns how many were woken. */
 int futex_wake_addr(struct mm *mm, uintptr_t uaddr, int n);

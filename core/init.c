@@ -57,7 +57,7 @@ static int init_proc_create(struct proc **out)
 	struct proc *p = proc_alloc();
 	if (!p)
 		return -ENOMEM;
-	p->pgid = p->sid = p->pid;
+	p->pgid = p->sid = 0; /* as on Linux: pid 1 starts in session 0 and may setsid() */
 	proc_cred_changed(p);
 	p->fdt = fdtable_new((unsigned)p->rlim[RLIMIT_NOFILE].cur);
 	p->mm = mm_create();

@@ -361,6 +361,7 @@ _Noreturn void proc_thread_exit(int wait_status)
 
 	assert_no_locks_held("proc_thread_exit");
 	t->exit_status = wait_status;
+	futex_robust_exit(t, p->mm);
 	if (t->clear_child_tid) {
 		uint32_t zero = 0;
 		if (put_user(t->clear_child_tid, &zero) == 0)

@@ -61,6 +61,7 @@ struct thread {
 	uintptr_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID: zeroed and
 	                           * futex-woken when the thread exits */
 	uintptr_t set_child_tid;  /* CLONE_CHILD_SETTID: the new thread writes its tid there */
+	uintptr_t robust_list;    /* set_robust_list: walked at exit (core/futex_robust.c) */
 	int exit_status;          /* wait status it left with */
 	struct thread *proc_next; /* next thread of proc (guarded by proc->lock) */
 	uint64_t utime, stime;    /* CPU time in ticks (core/cputime.c; __atomic) */

@@ -23,11 +23,11 @@ KTEST(timer_interrupts_delivered)
 		(unsigned long long)n, (unsigned long long)ns,
 		(unsigned long long)(centi_hz / 100), (unsigned long long)(centi_hz % 100), TICK_HZ,
 		(unsigned long long)arch_counter_freq(), (unsigned long long)arch_rtc_seconds());
-	/* The floor is loose on purpose: under TCG on a loaded host a descheduled vCPU gets one
-	 * timer interrupt for a whole gap (QEMU coalesces them), so the measured rate drops
-	 * without anything being wrong; a tick at a wrong frequency still shows (the ceiling, and
-	 * clock_matches_rtc below). */
-	KT_EXPECT(centi_hz >= TICK_HZ * 40ull);
+	/* The floor is loose on purpose (10%): under TCG on a loaded host a descheduled vCPU gets
+	 * one timer interrupt for a whole gap (QEMU coalesces them), so the measured rate drops
+	 * (19/s was seen with eight QEMUs on two cores) without anything being wrong; a tick at a
+	 * wrong frequency still shows (the ceiling, and clock_matches_rtc below). */
+	KT_EXPECT(centi_hz >= TICK_HZ * 10ull);
 	KT_EXPECT(centi_hz <= TICK_HZ * 105ull);
 }
 

@@ -26,7 +26,8 @@ PLATFORMS = ("janus", "linux")
 PASS, FAIL, SKIP, NOT_RUN, NA = "PASS", "FAIL", "SKIP", "NOT_RUN", "N/A"
 # How verdicts combine when several tests cover one ID: the first present wins.
 PRECEDENCE = (FAIL, NOT_RUN, SKIP, PASS)
-NEEDS = {"console": "needs the console", "machine": "needs a whole machine"}
+NEEDS = {"console": "needs the console", "machine": "needs a whole machine",
+         "kernel": "needs kernel behaviour qemu-user does not emulate"}
 # Needs that change only how Janus boots the test (Linux still runs it).
 BOOT_NEEDS = {"smp": "booted with two CPUs (tools/usertest)"}
 # The environment every test starts with, on Janus and on Linux (BEHAVIOURS.md PROC-009).
