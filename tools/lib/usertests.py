@@ -268,3 +268,34 @@ def report_failed(tool, name, tap):
     if tap.failed:
         print(f"{tool}: {name}: {len(tap.failed)} of {tap.count} points failed: "
               + "; ".join(tap.failed), file=sys.stderr)
+
+
+# ---- Known failures on Janus ----------------------------------------------------------------
+
+JANUS_KNOWN_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.realpath(__file__)))), "tests", "user", "janus-known.txt")
+
+
+def janus_known(arch):
+    """ID -> reason for the behaviours Janus does not have yet on arch (tests/user/
+    janus-known.txt: "ID ARCHES reason", ARCHES "all" or a comma list of ports)."""
+    known = {}
+    if os.path.exists(JANUS_KNOWN_FILE):
+        for line in open(JANUS_KNOWN_FILE):
+            if line.strip() and not line.startswith("#"):
+                ident, arches, why = (line.strip().split(None, 2) + ["", ""])[:3]
+                if arches == "all" or arch in arches.split(","):
+                    known[ident] = why.strip()
+    return known
+
+
+def janus_todo(res, arch):
+    """If the run ended normally (exit, no panic, no timeout, clean disk) and every ID it
+    failed is a known gap of Janus on arch, the reason; the failures are then TAP TODO."""
+    lines, _, _ = parse_output(res.get("output") or "")
+    failed = [i for i, verdict, _ in lines if verdict == FAIL]
+    known = janus_known(arch)
+    normal = res.get("outcome") == "exited" and (res.get("fsck") or {}).get("clean", False)
+    if not failed or not normal or any(i not in known for i in failed):
+        return None
+    return "; ".join(f"{i}: {known[i]}" for i in failed)
