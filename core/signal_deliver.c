@@ -24,9 +24,6 @@
 #include "core/sched.h"
 #include "core/signal.h"
 
-/* [until the port's frames are merged: h-sigarch] */
-#pragma weak arch_signal_frame_setup
-
 void signal_syscall_restart(struct thread *t, long code)
 {
 	t->syscall_restart = code;
@@ -140,7 +137,7 @@ static void run_handler(struct trapframe *tf, struct thread *t, int sig,
 		.fault_addr = (sig_bit(sig) & SIG_SYNC_SET) && info->code > 0 &&
 					      info->code != SI_KERNEL ? info->fault.addr : 0,
 	};
-	if (!arch_signal_frame_setup || arch_signal_frame_setup(tf, &fi) != 0)
+	if (arch_signal_frame_setup(tf, &fi) != 0)
 		frame_failed(sig);
 	t->restore_sigmask = false;
 	if (t->altstack.flags & SS_AUTODISARM)

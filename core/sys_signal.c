@@ -372,9 +372,6 @@ long sys_sigaltstack(const unsigned long *a)
 	return 0;
 }
 
-/* [until the port's frames are merged: h-sigarch] */
-#pragma weak arch_signal_frame_restore
-
 long sys_rt_sigreturn(const unsigned long *a)
 {
 	(void)a;
@@ -383,8 +380,7 @@ long sys_rt_sigreturn(const unsigned long *a)
 	uint64_t mask, ss_size;
 	uintptr_t ss_sp;
 	int ss_flags;
-	if (!arch_signal_frame_restore ||
-	    arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags) != 0) {
+	if (arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags) != 0) {
 		struct proc *p = proc_current();
 		pr_info("pid %d (%s): bad signal frame at sigreturn: killed by SIGSEGV\n", p->pid,
 			p->comm);
