@@ -156,9 +156,10 @@ static void exec_kill_others(struct proc *p)
 
 static void reset_caught_signals(struct proc *p)
 {
+	/* Linux's flush_signal_handlers: SIG_IGN stays, flags and masks go for every signal. */
 	for (unsigned i = 0; i < NSIG; i++)
-		if (p->sigactions[i].handler != SIG_IGN)
-			p->sigactions[i] = (struct sigaction_k){0};
+		p->sigactions[i] = (struct sigaction_k){
+			.handler = p->sigactions[i].handler == SIG_IGN ? SIG_IGN : SIG_DFL};
 }
 
 static void set_comm(struct proc *p, const char *path)
@@ -183,6 +184,7 @@ static void exec_commit(struct proc *p, struct mm *mm, const char *path, uintptr
 	mm_put(old);
 	fd_close_on_exec(p->fdt);
 	reset_caught_signals(p);
+	t->altstack = (struct sigaltstack_k){0}; /* the mask and pending signals stay */
 	set_comm(p, path);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	t->clear_child_tid = 0;

@@ -20,6 +20,7 @@
 #include "core/ktimer.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/signal.h"
 #include "core/syscall.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -117,7 +118,8 @@ static void waiter_add(struct futex_waiter *w)
 	spin_unlock_irqrestore(&b->lock, s);
 }
 
-/* Sleep until woken, the deadline (0: none) or a process exit: 0, -ETIMEDOUT or -EINTR. */
+/* Sleep until woken, the deadline (0: none) or a signal (or a process exit): 0, -ETIMEDOUT or
+ * -ERESTARTSYS. */
 static int waiter_sleep(struct futex_waiter *w, uint64_t deadline)
 {
 	for (;;) {
@@ -126,10 +128,15 @@ static int waiter_sleep(struct futex_waiter *w, uint64_t deadline)
 			sched_set_running(w->t);
 			return 0;
 		}
-		if (proc_should_exit() || (deadline && time_ns() >= deadline)) {
+		if (signal_pending() || (deadline && time_ns() >= deadline)) {
 			sched_set_running(w->t);
-			return waiter_remove(w) ? (deadline && time_ns() >= deadline ? -ETIMEDOUT
-										 : -EINTR) : 0;
+			if (!waiter_remove(w))
+				return 0; /* woken meanwhile: count it as a wake-up */
+			if (deadline && time_ns() >= deadline)
+				return -ETIMEDOUT;
+			/* A timed wait is not restarted with its old timeout (Linux's restart
+			 * block, simplified to: -EINTR if a handler runs, else run again). */
+			return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
 		}
 		if (deadline)
 			sched_sleep_until(deadline);

@@ -15,7 +15,7 @@
  *   (proc_wait_init), which powers the machine off.
  * - user_return is the one place every return to user mode passes: a group exit in
  *   progress makes the thread leave there, a pending reschedule happens there, and signals
- *   will be delivered there [signals issue].
+ *   are delivered there (core/signal_deliver.c).
  */
 #include "core/proc.h"
 
@@ -98,6 +98,7 @@ struct proc *proc_alloc(void)
 	p->lock = (struct spinlock)SPINLOCK_INIT("proc");
 	mutex_init(&p->fs_lock, "proc_fs");
 	waitq_init(&p->child_wait, "child_wait");
+	waitq_init(&p->stop_wait, "stop_wait");
 	p->refs = 1; /* the tree's, dropped when reaped */
 	p->umask = 022;
 	rlimits_default(p->rlim);
@@ -166,6 +167,20 @@ struct proc *proc_find(int pid)
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
 	for (struct proc *p = all_procs; p; p = p->all_next)
 		if (p->pid == pid && p->state == PROC_ALIVE) {
+			proc_get(p);
+			found = p;
+			break;
+		}
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	return found;
+}
+
+struct proc *proc_find_any(int pid)
+{
+	struct proc *found = NULL;
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		if (p->pid == pid) {
 			proc_get(p);
 			found = p;
 			break;
@@ -323,12 +338,22 @@ static void proc_become_zombie(struct proc *p)
 	if (p != init_proc)
 		reparent_children(p);
 	proc_vfork_release(p);
+	signal_flush_proc(p);
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
 	p->exit_status = p->group_exit_status;
 	p->state = PROC_ZOMBIE;
-	if (p->parent) /* under the lock: the parent cannot be reaped meanwhile */
+	bool autoreap = false;
+	if (p->parent) { /* under the lock: the parent cannot be reaped meanwhile */
+		autoreap = signal_notify_parent_exit_locked(p);
+		if (autoreap) /* the parent ignores SIGCHLD: nobody will wait for p */
+			proc_unlink_child_locked(p->parent, p);
 		wake_up_all(&p->parent->child_wait);
+	}
 	spin_unlock_irqrestore(&proc_tree_lock, s);
+	if (autoreap) {
+		pid_free(p->pid);
+		proc_put(p); /* the tree's reference; the caller still holds the thread's */
+	}
 	if (p == init_proc) {
 		init_status = p->exit_status;
 		complete(&init_done);
@@ -367,6 +392,7 @@ _Noreturn void proc_thread_exit(int wait_status)
 		if (put_user(t->clear_child_tid, &zero) == 0)
 			futex_wake_addr(p->mm, t->clear_child_tid, 1);
 	}
+	signal_flush_thread(t);
 	bool last = proc_remove_thread(p, t);
 	if (t->tid != p->pid)
 		pid_free(t->tid);
@@ -408,7 +434,6 @@ _Noreturn void proc_fatal_signal(int sig, uintptr_t addr)
 
 void user_return(struct trapframe *tf)
 {
-	(void)tf;
 	assert_no_locks_held("return to user mode"); /* before anything could deadlock on it */
 	arch_this_cpu()->current->in_user = false;    /* kernel work from here: system time */
 	for (;;) {
@@ -419,13 +444,20 @@ void user_return(struct trapframe *tf)
 			arch_irq_enable();
 			proc_thread_exit(p->group_exit_status);
 		}
-		if (!arch_this_cpu()->need_resched)
+		if (arch_this_cpu()->need_resched) {
+			arch_irq_enable();
+			sched_yield();
+			arch_irq_disable();
+			continue;
+		}
+		if (!signal_work(t))
 			break;
+		/* Signals (core/signal_deliver.c): one step at a time, then look at everything
+		 * again, so a stop, an exit or a nested signal is never passed over. */
 		arch_irq_enable();
-		sched_yield();
+		signal_deliver(tf);
 		arch_irq_disable();
 	}
-	/* Signals are delivered here [signals issue]. */
 	assert_no_locks_held("return to user mode");
 	arch_this_cpu()->current->in_user = true;
 }

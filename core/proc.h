@@ -101,8 +101,17 @@ struct proc {
 	struct vfs_cred vfs_cred; /* the VFS's view of cred (fsuid, fsgid, groups): kept in step
 	                           * by whoever changes cred (proc_cred_changed) */
 	struct rlimit64 rlim[RLIM_NLIMITS];
-	struct sigaction_k sigactions[NSIG]; /* index n-1 for signal n */
-	uint64_t sigpending;      /* process-directed pending signals [signals issue] */
+	struct sigaction_k sigactions[NSIG]; /* index n-1 for signal n (guarded by lock) */
+
+	/* Signals (core/signal.h), guarded by lock. */
+	uint64_t sigpending;      /* process-directed pending signals, bit n-1 for signal n */
+	struct sigqueue *sigq;    /* their siginfo records, oldest first */
+	unsigned sigq_count;      /* records queued to p and its threads (RLIMIT_SIGPENDING) */
+	bool stopped;             /* job-control stop: threads park in signal_deliver */
+	int stop_sig;             /* the signal that stopped it */
+	struct waitq stop_wait;   /* stopped threads sleep here until SIGCONT or SIGKILL */
+	int jobctl_report;        /* guarded by proc_tree_lock: a stop (0x7f | sig << 8) or
+	                           * continue (0xffff) not yet reported to the parent's wait */
 
 	/* Guarded by fs_lock. */
 	struct mutex fs_lock;
@@ -161,8 +170,10 @@ static inline int wstatus_signaled(int sig)
 }
 
 /* wait4/waitid core: wait for a child matching `which` (Linux's wait4 pid argument: > 0 that
- * pid, -1 any, 0 or < -1 a process group), honouring WNOHANG. 0 if WNOHANG and none has
- * exited, the reaped child's pid with *status set, or -ECHILD / -EINTR. */
+ * pid, -1 any, 0 or < -1 a process group), honouring WNOHANG, WEXITED (exits are reported only
+ * with it), WUNTRACED (stops), WCONTINUED and WNOWAIT. 0 if WNOHANG and nothing to report, the
+ * child's pid with *status set (Linux's word: exit/kill, 0x7f | sig << 8 stopped, 0xffff
+ * continued), or -ECHILD / -ERESTARTSYS. */
 #define WNOHANG 1
 #define WUNTRACED 2
 #define WEXITED 4
@@ -170,8 +181,10 @@ static inline int wstatus_signaled(int sig)
 #define WNOWAIT 0x01000000
 long proc_wait(int which, int *status, int options);
 
-/* The process with that pid (a reference: proc_put it), or NULL. */
+/* The process with that pid (a reference: proc_put it), or NULL. proc_find_any finds
+ * zombies too (kill(pid, 0) reports them as existing). */
 struct proc *proc_find(int pid);
+struct proc *proc_find_any(int pid);
 void proc_put(struct proc *p);
 
 /* Ports call this as the last step before restoring any user-mode frame (see arch.h, "User
@@ -208,6 +221,9 @@ extern int init_status;
 void proc_link(struct proc *p, struct proc *parent);
 /* The first of all processes (then ->all_next), proc_tree_lock held. */
 struct proc *proc_first_locked(void);
+/* Unlink child c from parent's children and from all_procs (proc_tree_lock held): the first
+ * step of reaping it (then pid_free and the tree's proc_put). */
+void proc_unlink_child_locked(struct proc *parent, struct proc *c);
 /* Take p off the list of all processes (proc_tree_lock held; the reaper's job). */
 void proc_unlist_locked(struct proc *p);
 /* Make t (not yet started) a thread of p; takes a reference on p for it. */

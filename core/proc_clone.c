@@ -125,6 +125,10 @@ static struct thread *clone_thread(struct proc *p, unsigned long flags, uintptr_
 	if (flags & CLONE_SETTLS)
 		arch_thread_set_tls(t, tls);
 	t->sigmask = thread_current()->sigmask;
+	/* Pending signals are not inherited; the alternate stack is, unless the child shares the
+	 * address space without vfork (a new thread must not run handlers on its creator's). */
+	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM)
+		t->altstack = thread_current()->altstack;
 	return t;
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "core/signal.h"
 #include "core/sync.h"
 
 enum thread_state {
@@ -68,7 +69,13 @@ struct thread {
 	bool in_user;             /* set as it leaves for user mode, cleared on entry */
 	bool sleep_spin;          /* in ktimer's last-stretch spin: not charged CPU time */
 	uint64_t sigmask;         /* blocked signals, bit (n-1) for signal n */
-	uint64_t sigpending;      /* pending signals for this thread [signals issue] */
+	uint64_t sigpending;      /* thread-directed pending signals (guarded by proc->lock) */
+	struct sigqueue *sigq;    /* their siginfo records (guarded by proc->lock) */
+	struct sigaltstack_k altstack; /* sigaltstack; the thread's own */
+	uint64_t saved_sigmask;   /* rt_sigsuspend: the mask to restore once a signal is taken */
+	bool restore_sigmask;     /* saved_sigmask is valid */
+	bool sigreturned;         /* rt_sigreturn restored tf: syscall_handle leaves it alone */
+	long syscall_restart;     /* a restart code for signal_deliver to resolve, or 0 */
 	struct arch_thread arch;  /* the port's user state (TLS, FP/SIMD) */
 };
 

@@ -173,7 +173,8 @@ long sys_wait4(const unsigned long *a)
 		return -EINVAL;
 	if (which == (int)0x80000000)
 		return -ESRCH; /* INT_MIN: Linux refuses to negate it */
-	long pid = proc_wait(which, &status, options & WNOHANG);
+	long pid = proc_wait(which, &status,
+			     (options & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED);
 	if (pid > 0 && a[1] && put_user(a[1], &status))
 		return -EFAULT;
 	if (pid >= 0 && a[3] && clear_user(a[3], 144 /* struct rusage: no accounting yet */))
@@ -184,9 +185,6 @@ long sys_wait4(const unsigned long *a)
 #define P_ALL 0
 #define P_PID 1
 #define P_PGID 2
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-
 /* struct siginfo for SIGCHLD (128 bytes; the fields at the same offsets on both ports). */
 static int put_child_info(uintptr_t infop, int pid, uint32_t uid, int status)
 {
@@ -198,6 +196,13 @@ static int put_child_info(uintptr_t infop, int pid, uint32_t uid, int status)
 		si[4] = pid;
 		si[5] = (int32_t)uid;
 		si[6] = exited ? (status >> 8) & 0xff : status & 0x7f;
+		if (status == 0xffff) {
+			si[2] = CLD_CONTINUED;
+			si[6] = SIGCONT;
+		} else if ((status & 0xff) == 0x7f) {
+			si[2] = CLD_STOPPED;
+			si[6] = (status >> 8) & 0xff;
+		}
 	}
 	return copy_to_user(infop, si, sizeof(si));
 }
@@ -205,13 +210,14 @@ static int put_child_info(uintptr_t infop, int pid, uint32_t uid, int status)
 long sys_waitid(const unsigned long *a)
 {
 	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3], status = 0;
-	if (!(options & WEXITED) ||
+	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)) ||
 	    (unsigned)options & ~(unsigned)(WAIT_OPTIONS_OK | WEXITED | WNOWAIT | 2 /* WSTOPPED */))
 		return -EINVAL;
 	int which = idtype == P_ALL ? -1 : idtype == P_PID ? id : idtype == P_PGID ? -id : 0;
 	if ((idtype != P_ALL && idtype != P_PID && idtype != P_PGID) || (idtype != P_ALL && id <= 0))
 		return -EINVAL;
-	long pid = proc_wait(which, &status, options & (WNOHANG | WNOWAIT));
+	long pid = proc_wait(which, &status,
+			     options & (WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED));
 	if (pid < 0)
 		return pid;
 	if (a[2] && put_child_info(a[2], (int)pid, 0, status))

@@ -24,6 +24,7 @@
 #include "core/errno.h"
 #include "core/ktimer.h"
 #include "core/sched.h"
+#include "core/signal.h"
 #include "core/syscall.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -188,23 +189,33 @@ long sys_time(const unsigned long *a)
 	return now;
 }
 
-/* Sleep until time_ns() >= deadline (a monotonic deadline). */
-static long sleep_until(uint64_t deadline)
+/* Sleep until time_ns() >= deadline (a monotonic deadline) or a signal. Interrupted, a
+ * relative sleep writes the time left to rem (if not 0) and gives -ERESTART_RESTARTBLOCK
+ * (-EINTR when a handler runs; otherwise it runs again, simplified: with its whole time), an
+ * absolute one -ERESTARTNOHAND. */
+static long sleep_until(uint64_t deadline, bool absolute, uintptr_t rem)
 {
 	struct waitq wq;
+	bool intr = false;
 	waitq_init(&wq, "nanosleep");
 	for (;;) {
 		prepare_to_wait(&wq);
 		if (time_ns() >= deadline)
 			break;
-		/* [signals] A pending signal ends the sleep here: finish_wait, then the caller
-		 * writes the time left (deadline - time_ns()) to its rem pointer (relative sleeps
-		 * only; never for TIMER_ABSTIME) and returns -EINTR, or -ERESTART_RESTARTBLOCK
-		 * so that an SA_RESTART handler resumes the sleep with the remaining time. */
+		if ((intr = signal_pending()))
+			break;
 		sched_sleep_until(deadline);
 	}
 	finish_wait(&wq);
-	return 0;
+	if (!intr)
+		return 0;
+	if (absolute)
+		return -ERESTARTNOHAND;
+	uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
+	struct linux_timespec ts = {(int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC)};
+	if (rem && put_user(rem, &ts))
+		return -EFAULT;
+	return -ERESTART_RESTARTBLOCK;
 }
 
 static uint64_t deadline_after(uint64_t rel_ns)
@@ -214,14 +225,14 @@ static uint64_t deadline_after(uint64_t rel_ns)
 }
 
 /* nanosleep(req, rem): a relative sleep on CLOCK_MONOTONIC. rem (a[1]) is written only when
- * a signal interrupts the sleep [signals]. */
+ * a signal interrupts the sleep. */
 long sys_nanosleep(const unsigned long *a)
 {
 	uint64_t ns;
 	int err = timespec_from_user(a[0], &ns);
 	if (err)
 		return err;
-	return sleep_until(deadline_after(ns));
+	return sleep_until(deadline_after(ns), false, a[1]);
 }
 
 /* An absolute time on the REALTIME base as a monotonic deadline. REALTIME is read first, so
@@ -256,6 +267,6 @@ long sys_clock_nanosleep(const unsigned long *a)
 	if (err)
 		return err;
 	if (!((unsigned)a[1] & TIMER_ABSTIME))
-		return sleep_until(deadline_after(ns));
-	return sleep_until(b == BASE_REAL ? realtime_to_mono(ns) : ns);
+		return sleep_until(deadline_after(ns), false, a[3]);
+	return sleep_until(b == BASE_REAL ? realtime_to_mono(ns) : ns, true, 0);
 }

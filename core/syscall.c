@@ -5,10 +5,12 @@
  * number starts at sys_ni (-ENOSYS) and each SYSCALL/SYSCALL_ARCH line installs its handler.
  * The port's entry code has saved the user registers in tf and calls syscall_handle with
  * interrupts masked; handlers run with interrupts enabled, like any thread code, and may
- * sleep. The restart codes a sleeping handler may return are resolved here, before the value
- * reaches the user's return register: with no signal machinery yet [signals issue], nothing
- * interrupts a sleep, so a restart code means "run it again" (ERESTARTSYS, ERESTARTNOINTR,
- * ERESTARTNOHAND, ERESTART_RESTARTBLOCK all restart, as Linux does when no handler ran).
+ * sleep. A restart code a handler returns (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND,
+ * ERESTART_RESTARTBLOCK) never reaches the user's register: it is handed to the signal code
+ * (signal_syscall_restart) with -EINTR in the register, and signal_deliver, which runs before
+ * the return to user mode, either restarts the call or leaves -EINTR, depending on the
+ * handler it runs (core/signal_deliver.c). rt_sigreturn replaces the whole frame and marks
+ * the thread (sigreturned) so that its result does not overwrite the restored register.
  *
  * strace=1 on the kernel command line prints every syscall as it returns:
  *   strace: [pid/tid] name(a0, a1, a2, a3) = result
@@ -23,6 +25,7 @@
 #include "core/kprintf.h"
 #include "core/proc.h"
 #include "core/sched.h"
+#include "core/signal.h"
 
 #define SYSCALL(nr, name) long sys_##name(const unsigned long *a);
 #define SYSCALL_ARCH(nr, name, fn) long fn(const unsigned long *a);
@@ -110,8 +113,14 @@ void syscall_handle(struct trapframe *tf)
 	if (syscall_trace)
 		trace(nr, a, ret);
 	arch_irq_disable();
-	if (is_restart(ret))
-		arch_tf_restart_syscall(tf);
-	else
-		arch_tf_set_return(tf, (unsigned long)ret);
+	struct thread *t = thread_current();
+	if (t->sigreturned) {
+		t->sigreturned = false;
+		return;
+	}
+	if (is_restart(ret)) {
+		signal_syscall_restart(t, ret);
+		ret = -EINTR;
+	}
+	arch_tf_set_return(tf, (unsigned long)ret);
 }

@@ -4,9 +4,9 @@
  * The port has already described the exception by role (struct trap_info); this file only
  * applies policy, in this order:
  *   1. a user-mode page fault is resolved by the process's mm (demand paging, copy-on-write);
- *      any other user-mode exception, or a page fault mm_fault refuses, ends the process with
- *      the matching signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) [the signals issue
- *      delivers them to handlers first];
+ *      any other user-mode exception, or a page fault mm_fault refuses, becomes the matching
+ *      thread-directed signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, with si_code and
+ *      si_addr), which a handler may catch; blocked or ignored, it kills (signal_force_fault);
  *   2. a kernel-mode page fault on a user address (a user copy touching a page not yet
  *      present, or a copy-on-write page) is resolved the same way; if it cannot be, and the
  *      faulting instruction is in the exception table, the copy resumes at its fixup and
@@ -82,29 +82,38 @@ static int resolve_user_fault(const struct trap_info *ti)
 	return err;
 }
 
-static int user_fault_signal(const struct trap_info *ti)
+/* The signal and si_code of a user exception (mm_fault's answer err for a page fault). */
+static int user_fault_signal(const struct trap_info *ti, int err, int *code)
 {
+	*code = SI_KERNEL;
 	switch (ti->kind) {
-	case TRAP_PAGE_FAULT: return SIGSEGV;
-	case TRAP_ALIGNMENT: return SIGBUS;
-	case TRAP_UNDEFINED: return SIGILL;
-	case TRAP_BREAKPOINT: return SIGTRAP;
-	case TRAP_DIVIDE: return SIGFPE;
-	default: return SIGSEGV;
+	case TRAP_PAGE_FAULT:
+		if (err == -EIO) { /* a file mapping's page beyond the end of the file */
+			*code = BUS_ADRERR;
+			return SIGBUS;
+		}
+		*code = err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR;
+		return SIGSEGV;
+	case TRAP_ALIGNMENT: *code = BUS_ADRALN; return SIGBUS;
+	case TRAP_UNDEFINED: *code = ILL_ILLOPC; return SIGILL;
+	case TRAP_BREAKPOINT: *code = TRAP_BRKPT; return SIGTRAP;
+	case TRAP_DIVIDE: *code = FPE_INTDIV; return SIGFPE;
+	default: return SIGSEGV; /* a protection fault: Linux's SI_KERNEL SIGSEGV */
 	}
 }
 
+/* A user-mode exception: a page fault the mm resolves is retried; anything else becomes a
+ * thread-directed signal, taken (by a handler, or as death) on the way back to user mode. */
 static void user_trap(struct trapframe *tf, const struct trap_info *ti)
 {
-	int sig = user_fault_signal(ti);
-	if (ti->kind == TRAP_PAGE_FAULT) {
-		int err = resolve_user_fault(ti);
-		if (err == 0)
-			return;
-		if (err == -EIO)
-			sig = SIGBUS; /* a file mapping's page beyond the end of the file */
-	}
-	proc_fatal_signal(sig, ti->fault_addr);
+	(void)tf;
+	int err = 0, code;
+	if (ti->kind == TRAP_PAGE_FAULT && (err = resolve_user_fault(ti)) == 0)
+		return;
+	int sig = user_fault_signal(ti, err, &code);
+	uintptr_t addr = ti->kind == TRAP_PAGE_FAULT || ti->kind == TRAP_ALIGNMENT ? ti->fault_addr
+										 : arch_tf_pc(tf);
+	signal_force_fault(sig, code, addr);
 }
 
 /* A kernel-mode fault in a user copy: resolved by the mm (retry), or sent to the copy's fixup

@@ -23,6 +23,7 @@
 #include "core/console_input.h"
 #include "core/errno.h"
 #include "core/kheap.h"
+#include "core/signal.h"
 #include "core/string.h"
 #include "core/time.h"
 #include "fs/vfs_internal.h"
@@ -174,6 +175,8 @@ static long console_read(struct file *f, struct uio *u, uint64_t pos)
 	while ((c = console_input_getc()) < 0) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		if (signal_pending())
+			return -ERESTARTSYS;
 		devfs_console_wait();
 	}
 	long done = 0;

@@ -29,6 +29,9 @@
 #include "core/errno.h"
 #include "core/kheap.h"
 #include "core/pmm.h"
+#include "core/proc.h"
+#include "core/sched.h"
+#include "core/signal.h"
 #include "core/string.h"
 #include "core/uaccess.h"
 #include "core/waitq.h"
@@ -151,8 +154,9 @@ static long pipe_read(struct file *f, struct uio *u, uint64_t pos)
 			return -EAGAIN;
 		}
 		mutex_unlock(&p->lock);
-		/* [signals issue] a pending signal ends this wait with -ERESTARTSYS. */
-		wait_event(&p->rwait, readable(p));
+		int err = wait_event_interruptible(&p->rwait, readable(p));
+		if (err)
+			return err; /* a signal: -ERESTARTSYS, resolved by the signal code */
 		mutex_lock(&p->lock);
 	}
 	long n = ring_out(p, u, p->len < u->resid ? p->len : u->resid);
@@ -160,6 +164,16 @@ static long pipe_read(struct file *f, struct uio *u, uint64_t pos)
 		wake_up_all(&p->wwait);
 	mutex_unlock(&p->lock);
 	return n;
+}
+
+/* A write found no reader: the writing thread gets SIGPIPE as well as EPIPE. */
+static void pipe_sigpipe(void)
+{
+	struct thread *t = thread_current();
+	if (t && t->proc) {
+		struct ksiginfo info = signal_info_user(SIGPIPE, SI_USER);
+		signal_send(t->proc, t->tid, &info);
+	}
 }
 
 /* Room for `need` bytes, or no reader left (the writer then fails with EPIPE). */
@@ -180,8 +194,8 @@ static long pipe_write(struct file *f, struct uio *u, uint64_t pos)
 	mutex_lock(&p->lock);
 	while (u->resid > 0) {
 		if (p->readers == 0) {
-			/* [signals issue] send SIGPIPE to the writing thread here. */
 			err = -EPIPE;
+			pipe_sigpipe();
 			break;
 		}
 		size_t room = PIPE_SIZE - p->len;
@@ -203,9 +217,10 @@ static long pipe_write(struct file *f, struct uio *u, uint64_t pos)
 			break;
 		}
 		mutex_unlock(&p->lock);
-		/* [signals issue] a pending signal ends this wait (-ERESTARTSYS, or the count). */
-		wait_event(&p->wwait, writable(p, need));
+		err = wait_event_interruptible(&p->wwait, writable(p, need));
 		mutex_lock(&p->lock);
+		if (err)
+			break; /* a signal: the count so far, or -ERESTARTSYS */
 	}
 	mutex_unlock(&p->lock);
 	return done ? (long)done : err;

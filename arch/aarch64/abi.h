@@ -13,4 +13,7 @@
 #define ABI_O_DIRECT 0200000
 #define ABI_O_LARGEFILE 0400000
 
+/* sigaltstack's smallest accepted ss_size (Linux's MINSIGSTKSZ for the port). */
+#define ABI_MINSIGSTKSZ 5120
+
 #endif

@@ -40,6 +40,7 @@
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/string.h"
+#include "signal.h"
 #include "trapframe.h"
 #include "x86.h"
 
@@ -55,6 +56,8 @@
 #define FCW_DEFAULT 0x37f
 #define MXCSR_DEFAULT 0x1f80
 #define CPUID1_ECX_XSAVE (1u << 26)
+#define FX_MXCSR_MASK 28
+#define MXCSR_MASK_DEFAULT 0xffbf /* what the CPU means by MXCSR_MASK 0 */
 
 extern char x86_syscall_entry[];                      /* user_entry.S */
 _Noreturn void x86_enter_user(struct trapframe *tf); /* user_entry.S */
@@ -64,6 +67,7 @@ static bool use_xsave;
 static uint64_t xcr0;
 static uint32_t fpu_size = FXSAVE_SIZE;
 static bool fpu_probed;
+static uint32_t mxcsr_mask = MXCSR_MASK_DEFAULT;
 
 const unsigned arch_elf_machine = 62; /* EM_X86_64 */
 
@@ -82,6 +86,18 @@ static uint64_t read_cr0(void)
 static void write_cr0(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+/* Boot CPU, FXSAVE enabled: the MXCSR bits this CPU accepts (FXRSTOR of any other faults). */
+static void mxcsr_probe(void)
+{
+	static uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
+	uint32_t mask;
+
+	__asm__ volatile("fxsave64 (%0)" : : "r"(fx) : "memory");
+	memcpy(&mask, fx + FX_MXCSR_MASK, sizeof(mask));
+	if (mask)
+		mxcsr_mask = mask;
 }
 
 /* Boot CPU: what XCR0 to use. AVX-512 only with AVX, and its three components together. */
@@ -113,6 +129,8 @@ void x86_user_cpu_init(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | (use_xsave ? CR4_OSXSAVE : 0));
 	if (use_xsave)
 		xsetbv(0, xcr0);
+	if (first)
+		mxcsr_probe();
 	if (first && use_xsave) {
 		uint32_t r[4];
 		cpuid(0xd, 0, r);
@@ -251,6 +269,61 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 			fpu_load(next->arch.fpu);
 	}
 	x86_set_kernel_stack(next->stack_top);
+}
+
+/* ---- The running thread's FP state, for signal frames (signal.c, signal.h) ----------------
+ * The live registers are the truth while the thread runs; the area is rewritten from them at
+ * every switch away. So each step that goes between the two runs with interrupts masked: a
+ * preemption in the middle would otherwise save the registers over a half-written area. */
+
+uint32_t x86_fpu_size(void)
+{
+	return fpu_size;
+}
+
+bool x86_fpu_uses_xsave(void)
+{
+	return use_xsave;
+}
+
+uint64_t x86_fpu_xcr0(void)
+{
+	return xcr0;
+}
+
+uint32_t x86_fpu_mxcsr_mask(void)
+{
+	return mxcsr_mask;
+}
+
+const void *x86_fpu_save_current(void)
+{
+	struct thread *t = thread_current();
+	unsigned long s = arch_irq_save();
+
+	fpu_save(t->arch.fpu);
+	arch_irq_restore(s);
+	return t->arch.fpu;
+}
+
+void x86_fpu_reset_current(void)
+{
+	struct thread *t = thread_current();
+	unsigned long s = arch_irq_save();
+
+	fpu_init_area(t->arch.fpu);
+	fpu_load(t->arch.fpu);
+	arch_irq_restore(s);
+}
+
+void x86_fpu_load_current(const void *image)
+{
+	struct thread *t = thread_current();
+	unsigned long s = arch_irq_save();
+
+	memcpy(t->arch.fpu, image, fpu_size);
+	fpu_load(t->arch.fpu);
+	arch_irq_restore(s);
 }
 
 /* ---- Entering and leaving user mode ---------------------------------------------------- */
