@@ -342,6 +342,12 @@ void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);
  * (x86_64 rax = nr; aarch64 x0 = original x0). Used by core for syscall restart. */
 void arch_tf_restart_syscall(struct trapframe *tf);
 
+/* The signal-return trampoline for handlers installed without SA_RESTORER, as Linux arm64's
+ * vDSO provides one (glibc relies on it; musl always sets SA_RESTORER): write its machine code
+ * (at most 64 bytes) into buf and return its length, or 0 if the port's ABI requires
+ * SA_RESTORER (x86_64). exec maps it read+execute at MM_SIGTRAMP (core/mm.h). */
+size_t arch_sigtramp_code(void *buf);
+
 /* The return-value register (rax / x0) as it is in tf. */
 unsigned long arch_tf_get_return(const struct trapframe *tf);
 

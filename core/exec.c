@@ -81,6 +81,24 @@ static int load_segment(struct mm *mm, struct file *f, const struct elf_segment 
 	return mm_protect(mm, s->map_start, s->map_end - s->map_start, s->prot);
 }
 
+/* The port's signal-return trampoline (arch_sigtramp_code), if it has one, on its own page. */
+static int map_sigtramp(struct mm *mm)
+{
+	uint8_t code[64];
+	size_t len = arch_sigtramp_code(code);
+	if (len == 0)
+		return 0;
+	long err = mm_map(mm, MM_SIGTRAMP, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+	if (err >= 0)
+		err = mm_write(mm, MM_SIGTRAMP, code, len);
+	if (err >= 0)
+		err = mm_protect(mm, MM_SIGTRAMP, PAGE_SIZE, PROT_READ | PROT_EXEC);
+	if (err >= 0)
+		mm->sigtramp = MM_SIGTRAMP;
+	return err < 0 ? (int)err : 0;
+}
+
 static int load_image(struct mm *mm, struct file *f, const struct elf_image *img)
 {
 	char *buf = kmalloc(LOAD_CHUNK);
@@ -94,6 +112,8 @@ static int load_image(struct mm *mm, struct file *f, const struct elf_image *img
 		err = mm_setup_stack(mm, MM_STACK_TOP, img->stack_exec);
 	if (!err)
 		mm_set_brk_start(mm, img->brk_start);
+	if (!err)
+		err = map_sigtramp(mm);
 	return err;
 }
 

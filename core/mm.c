@@ -125,6 +125,7 @@ struct mm *mm_fork(struct mm *src)
 	dst->brk = src->brk;
 	dst->mmap_base = src->mmap_base;
 	dst->stack_top = src->stack_top;
+	dst->sigtramp = src->sigtramp;
 	dst->arg_start = src->arg_start;
 	dst->arg_end = src->arg_end;
 	dst->env_start = src->env_start;

@@ -94,6 +94,7 @@
 #define MM_STACK_TOP (USER_TOP - PAGE_SIZE)       /* highest stack byte is below this */
 #define MM_STACK_MAX (8ull << 20)                 /* RLIMIT_STACK's default */
 #define MM_STACK_GAP (256ull << 20)               /* never mapped below the stack region */
+#define MM_SIGTRAMP (USER_TOP - PAGE_SIZE)       /* arch_sigtramp_code's page, if any */
 #define MM_MMAP_BASE (MM_STACK_TOP - MM_STACK_MAX - MM_STACK_GAP)
 
 /* Region flags. */
@@ -125,6 +126,7 @@ struct mm {
 	                           * page_up(brk) */
 	uintptr_t mmap_base;    /* mmap(NULL) searches downwards from here */
 	uintptr_t stack_top;
+	uintptr_t sigtramp;     /* the signal-return trampoline page (exec), or 0 */
 	uint64_t arg_start, arg_end, env_start, env_end; /* for /proc [later issues] */
 	uint64_t pages;         /* frames mapped (resident) */
 	int refs;               /* __atomic: CLONE_VM sharers, vfork parents */

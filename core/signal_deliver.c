@@ -19,6 +19,7 @@
  */
 #include "arch/arch.h"
 #include "core/errno.h"
+#include "core/mm.h"
 #include "core/kprintf.h"
 #include "core/proc.h"
 #include "core/sched.h"
@@ -128,7 +129,7 @@ static void run_handler(struct trapframe *tf, struct thread *t, int sig,
 		.sig = sig,
 		.siginfo = info,
 		.handler = act->handler,
-		.restorer = (act->flags & SA_RESTORER) ? act->restorer : 0,
+		.restorer = (act->flags & SA_RESTORER) ? act->restorer : proc_current()->mm->sigtramp,
 		.mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask,
 		.sp = sp,
 		.ss_sp = t->altstack.sp,

@@ -237,3 +237,12 @@ int arch_signal_frame_restore(struct trapframe *tf, uint64_t *mask, uintptr_t *s
 	*ss_flags = h.uc_stack.ss_flags;
 	return 0;
 }
+
+/* Linux arm64's vDSO __kernel_rt_sigreturn: `mov x8, #139 (rt_sigreturn); svc #0`, used as
+ * x30 for handlers installed without SA_RESTORER (glibc's). */
+size_t arch_sigtramp_code(void *buf)
+{
+	static const uint32_t code[] = {0xd2801168u, 0xd4000001u};
+	memcpy(buf, code, sizeof(code));
+	return sizeof(code);
+}

@@ -321,3 +321,10 @@ int arch_signal_frame_restore(struct trapframe *tf, uint64_t *mask, uintptr_t *s
 	*ss_flags = uc.uc_stack.ss_flags;
 	return 0;
 }
+
+/* x86_64's ABI requires SA_RESTORER (every libc sets it): no trampoline. */
+size_t arch_sigtramp_code(void *buf)
+{
+	(void)buf;
+	return 0;
+}
