@@ -29,6 +29,7 @@
 #include "core/panic.h"
 #include "core/signal.h"
 #include "core/string.h"
+#include "core/time.h"
 #include "core/uaccess.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
@@ -103,6 +104,7 @@ struct proc *proc_alloc(void)
 	waitq_init(&p->stop_wait, "stop_wait");
 	p->refs = 1; /* the tree's, dropped when reaped */
 	p->umask = 022;
+	p->start_ns = time_ns();
 	rlimits_default(p->rlim);
 	return p;
 }
@@ -117,6 +119,8 @@ void proc_abandon(struct proc *p)
 		path_put(&p->root);
 	if (p->cwd.ino)
 		path_put(&p->cwd);
+	if (p->exe.ino)
+		path_put(&p->exe);
 	pid_free(p->pid);
 	proc_put(p);
 }
@@ -331,11 +335,17 @@ static void reparent_children(struct proc *p)
  * parent. Runs on the last thread, still in p (its address space is already released). */
 static void proc_become_zombie(struct proc *p)
 {
-	fdtable_put(p->fdt);
-	p->fdt = NULL;
+	mutex_lock(&p->fs_lock);
+	struct fdtable *fdt = p->fdt;
+	p->fdt = NULL; /* under fs_lock: procfs takes its reference under it (proc_get_fdt) */
+	mutex_unlock(&p->fs_lock);
+	fdtable_put(fdt);
 	mutex_lock(&p->fs_lock);
 	path_put(&p->root);
 	path_put(&p->cwd);
+	if (p->exe.ino)
+		path_put(&p->exe);
+	p->exe = (struct path){0};
 	mutex_unlock(&p->fs_lock);
 	if (p != init_proc)
 		reparent_children(p);
@@ -370,8 +380,30 @@ static void release_mm(struct proc *p)
 	unsigned long s = arch_irq_save();
 	mm_activate(NULL); /* never free the tables this CPU is using */
 	arch_irq_restore(s);
-	p->mm = NULL;
+	mutex_lock(&p->fs_lock);
+	p->mm = NULL; /* under fs_lock: see proc_get_mm */
+	mutex_unlock(&p->fs_lock);
 	mm_put(mm);
+}
+
+struct mm *proc_get_mm(struct proc *p)
+{
+	mutex_lock(&p->fs_lock);
+	struct mm *mm = p->mm;
+	if (mm)
+		mm_get(mm);
+	mutex_unlock(&p->fs_lock);
+	return mm;
+}
+
+struct fdtable *proc_get_fdt(struct proc *p)
+{
+	mutex_lock(&p->fs_lock);
+	struct fdtable *t = p->fdt;
+	if (t)
+		fdtable_get(t);
+	mutex_unlock(&p->fs_lock);
+	return t;
 }
 
 void proc_vfork_release(struct proc *p)
