@@ -148,10 +148,13 @@ void mm_put(struct mm *mm);
  * preemption impossible (called from the scheduler hook and exec). */
 void mm_activate(struct mm *mm);
 
-/* Resolve a fault at addr in mm: demand-zero a page, or break copy-on-write. 0 when the
- * access can be retried; -EFAULT if no region covers addr (SEGV_MAPERR); -EACCES if the
- * region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page wholly
- * beyond the end of the file (SIGBUS, BUS_ADRERR); -ENOMEM. Thread context; takes mm->lock. */
+/* Resolve a fault at addr in mm: demand-zero a page, read a shared file mapping's page (with
+ * mm->lock dropped for the read), or break copy-on-write. 0 when the access can be retried;
+ * -EFAULT if no region covers addr (SEGV_MAPERR), or if the shared file page is needed while
+ * this thread holds that file's inode lock (a file system's copy: see mm_prefault); -EACCES if
+ * the region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page
+ * wholly beyond the end of the file, or the file could not be read (SIGBUS, BUS_ADRERR);
+ * -ENOMEM. Thread context; takes mm->lock. */
 int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 
 /* mmap's core (arguments already checked for types the caller supports): a new region of len

@@ -20,6 +20,11 @@
  * written by the next one. Only the bytes below the file's end are written: a mapping never
  * extends its file (a page that was partly beyond EOF keeps its tail to itself, as Linux).
  *
+ * Other differences that follow: a file truncated after a page was touched keeps that page
+ * accessible (Linux: SIGBUS), and write-back then skips the bytes past the new end (a racing
+ * truncate can still be undone by a write-back that read the old size); MS_SYNC writes the
+ * pages with vfs_pwrite but does not also fsync the file to its device.
+ *
  * Pages are collected in batches of SYNC_BATCH, so nothing is allocated here and a write-back
  * cannot fail for lack of memory. Callers that remove pages write them back first with the
  * lock dropped; a store another thread makes to the range between that write-back and the
