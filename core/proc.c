@@ -18,6 +18,7 @@
  *   are delivered there (core/signal_deliver.c).
  */
 #include "core/proc.h"
+#include "core/timer.h"
 
 #include "arch/arch.h"
 #include "core/cpu.h"
@@ -329,6 +330,7 @@ static void reparent_children(struct proc *p)
  * parent. Runs on the last thread, still in p (its address space is already released). */
 static void proc_become_zombie(struct proc *p)
 {
+	timers_exit(p); /* no timer may signal p from here on */
 	fdtable_put(p->fdt);
 	p->fdt = NULL;
 	mutex_lock(&p->fs_lock);
