@@ -28,6 +28,9 @@
  * timers_cpu_tick send signals with no timer state lock but timer_lock held (order:
  * timer_lock, proc_tree_lock, proc->lock).
  */
+#include <stddef.h>
+
+#include "core/cputime.h"
 #include "core/errno.h"
 #include "core/kheap.h"
 #include "core/proc.h"
@@ -37,7 +40,6 @@
 #include "core/time.h"
 #include "core/timer.h"
 #include "core/uaccess.h"
-#include "core/cputime.h"
 
 SYSCALL_DECLARE(alarm);
 SYSCALL_DECLARE(getitimer);
@@ -154,9 +156,10 @@ static void send_kernel_signal(struct proc *p, int sig)
 
 static uint64_t real_fn(struct ktimer_cb *kt, uint64_t expired, uint64_t now)
 {
-	struct proc *p = kt->arg;
-	struct proc_timers *pt = __atomic_load_n(&p->timers, __ATOMIC_ACQUIRE);
-	send_kernel_signal(p, SIGALRM);
+	/* Not through p->timers: timers_exit clears that before it cancels this timer. */
+	struct proc_timers *pt = (struct proc_timers *)((char *)kt - offsetof(struct proc_timers,
+									      real));
+	send_kernel_signal(kt->arg, SIGALRM);
 	uint64_t skipped;
 	return pt->real_interval ? next_period(expired, pt->real_interval, now, &skipped) : 0;
 }

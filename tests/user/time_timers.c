@@ -384,10 +384,13 @@ static void test_posix_overrun(void)
 	JT_EQ(tcreate(CLOCK_MONOTONIC, &none, &id), 0);
 	n_rt = 0;
 	struct itimerspec one = {{0, 0}, {0, 100 * MS}}, cur;
+	int64_t armed = mono_ns();
 	JT_EQ(tset(id, 0, &one, NULL), 0);
 	nap(30 * MS);
 	JT_EQ(tget(id, &cur), 0);
-	JT_OK(cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec < 100 * MS,
+	int64_t waited = mono_ns() - armed; /* a loaded host may stretch the 30 ms */
+	JT_OK(cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec < 100 * MS &&
+	      (cur.it_value.tv_nsec > 0 || waited >= 100 * MS),
 	      "SIGEV_NONE: timer_gettime counts down");
 	nap(150 * MS);
 	JT_EQ(n_rt, 0);
@@ -509,10 +512,9 @@ static int count_own_alarms(int period_ms, int ms)
 	struct itimerval nv = {{0, period_ms * 1000}, {0, period_ms * 1000}};
 	if (period_ms)
 		setitimer(ITIMER_REAL, &nv, NULL);
-	int64_t end = mono_ns() + ms * MS;
-	while (mono_ns() < end)
-		for (volatile int i = 0; i < 1000; i++)
-			;
+	/* Sleep rather than spin: three spinners sharing one CPU would each see only the
+	 * SIGALRMs of the ticks they ran on (standard signals coalesce). */
+	nap(ms * MS);
 	struct itimerval zero = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &zero, NULL);
 	return n_alrm;
