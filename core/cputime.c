@@ -6,6 +6,7 @@
 #include "arch/arch.h"
 #include "core/cpu.h"
 #include "core/proc.h"
+#include "core/timer.h"
 
 void cputime_tick(void)
 {
@@ -22,6 +23,7 @@ void cputime_tick(void)
 		__atomic_fetch_add(&t->stime, 1, __ATOMIC_RELAXED);
 		c->sys_ticks++;
 	}
+	timers_cpu_tick(t, t->in_user); /* ITIMER_VIRTUAL and ITIMER_PROF */
 }
 
 void cputime_self(uint64_t *user, uint64_t *sys)

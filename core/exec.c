@@ -25,6 +25,7 @@
 #include "core/kheap.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/timer.h"
 #include "core/signal.h"
 #include "core/string.h"
 #include "fs/vfs.h"
@@ -211,6 +212,7 @@ static void exec_commit(struct proc *p, struct mm *mm, const char *path, const s
 	mm_put(old);
 	fd_close_on_exec(p->fdt);
 	reset_caught_signals(p);
+	timers_exec(p); /* POSIX timers die with the image; alarm and itimers stay */
 	t->altstack = (struct sigaltstack_k){0}; /* the mask and pending signals stay */
 	set_comm(p, path);
 	strlcpy(t->name, p->comm, sizeof(t->name));

@@ -45,6 +45,7 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "core/time.h"
+#include "core/timer.h"
 
 struct ktimer_entry {
 	uint64_t wake_at;  /* deadline - KTIMER_SPIN_NS */
@@ -152,6 +153,7 @@ bool sched_sleep_until(uint64_t deadline_ns)
 void ktimer_tick(void)
 {
 	uint64_t now = time_ns();
+	ktimer_cb_tick(now); /* callback timers (core/timer.c) */
 	if (__atomic_load_n(&next_deadline, __ATOMIC_RELAXED) > now)
 		return;
 

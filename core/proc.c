@@ -18,6 +18,7 @@
  *   are delivered there (core/signal_deliver.c).
  */
 #include "core/proc.h"
+#include "core/timer.h"
 
 #include "arch/arch.h"
 #include "core/cpu.h"
@@ -335,6 +336,7 @@ static void reparent_children(struct proc *p)
  * parent. Runs on the last thread, still in p (its address space is already released). */
 static void proc_become_zombie(struct proc *p)
 {
+	timers_exit(p); /* no timer may signal p from here on */
 	mutex_lock(&p->fs_lock);
 	struct fdtable *fdt = p->fdt;
 	p->fdt = NULL; /* under fs_lock: procfs takes its reference under it (proc_get_fdt) */

@@ -72,6 +72,7 @@ enum proc_state {
 };
 
 struct mm;
+struct proc_timers;
 
 struct proc {
 	int pid;
@@ -125,6 +126,8 @@ struct proc {
 	int exit_signal;          /* sent to the parent at exit (clone's CSIGNAL bits) */
 	uint64_t dead_utime, dead_stime; /* CPU ticks of exited threads (guarded by lock) */
 	uint64_t cutime, cstime;  /* CPU ticks of reaped children (__atomic) */
+	struct proc_timers *timers; /* alarm, itimers, POSIX timers (core/sys_timer.c); NULL
+	                           * until first used; __atomic */
 	struct proc *all_next;    /* every process, guarded by proc_tree_lock */
 	int refs;                 /* __atomic: the tree's + one per thread + proc_find's */
 };

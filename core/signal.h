@@ -124,6 +124,7 @@ struct ksiginfo {
 		struct { int32_t pid; uint32_t uid; uint64_t value; } kill; /* kill, sigqueue */
 		struct { int32_t pid; uint32_t uid; int32_t status, pad; int64_t utime, stime; } chld;
 		struct { uint64_t addr; } fault;
+		struct { int32_t tid, overrun; uint64_t value; } timer; /* POSIX timers */
 		uint8_t raw[112];
 	};
 };
