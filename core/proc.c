@@ -5,7 +5,7 @@
  * - pids and tids come from one bitmap (PID_MAX), handed out cyclically so a number is not
  *   reused soon after it was freed. A pid stays taken until its process is reaped; a tid
  *   (other than the pid) until its thread exits.
- * - Every process is on all_procs (for proc_find and proc_count) until it is reaped.
+ * - Every process is on proc_table (for proc_find and proc_count) until it is reaped.
  * - A thread leaves through proc_thread_exit: it wakes its clear_child_tid futex, unlinks
  *   itself, and if it was the last thread it tears the process down (descriptors, cwd, the
  *   address space: everything but the struct and its exit status), reparents the children to
@@ -32,7 +32,9 @@
 #include "core/uaccess.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
-static struct proc *all_procs;          /* guarded by proc_tree_lock, linked via all_next */
+/* Every process, linked via all_next; guarded by proc_tree_lock. Global for the debugger
+ * (tools/gdb/janus.py's janus-ps walks it). */
+struct proc *proc_table;
 static uint64_t pid_bitmap[PID_MAX / 64]; /* guarded by proc_tree_lock; pid 0 never used */
 static int pid_cursor;                  /* guarded by proc_tree_lock */
 static unsigned nprocs;                 /* guarded by proc_tree_lock */
@@ -155,8 +157,8 @@ void proc_link(struct proc *p, struct proc *parent)
 		p->sibling = parent->children;
 		parent->children = p;
 	}
-	p->all_next = all_procs;
-	all_procs = p;
+	p->all_next = proc_table;
+	proc_table = p;
 	nprocs++;
 	spin_unlock_irqrestore(&proc_tree_lock, s);
 }
@@ -165,7 +167,7 @@ struct proc *proc_find(int pid)
 {
 	struct proc *found = NULL;
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
-	for (struct proc *p = all_procs; p; p = p->all_next)
+	for (struct proc *p = proc_table; p; p = p->all_next)
 		if (p->pid == pid && p->state == PROC_ALIVE) {
 			proc_get(p);
 			found = p;
@@ -179,7 +181,7 @@ struct proc *proc_find_any(int pid)
 {
 	struct proc *found = NULL;
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
-	for (struct proc *p = all_procs; p; p = p->all_next)
+	for (struct proc *p = proc_table; p; p = p->all_next)
 		if (p->pid == pid) {
 			proc_get(p);
 			found = p;
@@ -191,12 +193,12 @@ struct proc *proc_find_any(int pid)
 
 struct proc *proc_first_locked(void)
 {
-	return all_procs;
+	return proc_table;
 }
 
 void proc_unlist_locked(struct proc *p)
 {
-	struct proc **pp = &all_procs;
+	struct proc **pp = &proc_table;
 	while (*pp != p)
 		pp = &(*pp)->all_next;
 	*pp = p->all_next;

@@ -127,6 +127,7 @@ struct proc {
 
 /* Guards the process tree and the pid table (see the header). */
 extern struct spinlock proc_tree_lock;
+extern struct proc *proc_table;
 
 /* The running thread's process; NULL in a kernel thread. */
 static inline struct proc *proc_current(void)
