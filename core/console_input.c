@@ -7,13 +7,15 @@
  * never deadlock against the handler. When the ring is full new bytes are dropped and counted:
  * losing the newest typing is better than corrupting what a reader has half consumed.
  * A reader with nothing to read sleeps on rx_wait (console_input_wait), which the handler
- * wakes after each batch, instead of spinning on the ring.
+ * wakes after each batch, instead of spinning on the ring. Pollers (console_input_poll) hook
+ * into rx_wait too, so the same wake-up reaches them.
  */
 #include "core/console_input.h"
 
 #include "arch/arch.h"
 #include "core/irq.h"
 #include "core/kprintf.h"
+#include "core/poll.h"
 #include "core/spinlock.h"
 #include "core/waitq.h"
 
@@ -70,6 +72,12 @@ static bool ring_nonempty(void)
 	bool any = ring.head != ring.tail;
 	spin_unlock_irqrestore(&ring.lock, s);
 	return any;
+}
+
+unsigned console_input_poll(struct file *f, struct poll_table *pt)
+{
+	poll_wait(f, &rx_wait, pt);
+	return ring_nonempty() ? POLLIN | POLLRDNORM : 0;
 }
 
 void console_input_wait(void)

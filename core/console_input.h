@@ -20,6 +20,12 @@ int console_input_getc(void);
  * spinlock held. Not interruptible yet: signals will end it once they exist [signals issue]. */
 void console_input_wait(void);
 
+struct file;
+struct poll_table;
+/* For the console's file_ops->poll: POLLIN | POLLRDNORM if a byte is buffered, else 0,
+ * after registering pt (core/poll.h) on the queue the receive interrupt wakes. */
+unsigned console_input_poll(struct file *f, struct poll_table *pt);
+
 /* Bytes dropped because the ring was full. */
 uint64_t console_input_dropped(void);
 

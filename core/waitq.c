@@ -7,6 +7,10 @@
  * takes it off before waking it, so a wake_up_one reaches a different thread each call. The
  * thread's state changes go through the scheduler (sched_set_sleeping, sched_wake), which
  * takes sched_lock inside the queue's lock: queue lock first, then sched_lock.
+ *
+ * Hooks (core/waitq.h) form a second, unordered list per queue; a wake-up walks it after the
+ * threads. The hook's owner alone adds and removes it, both under the queue's lock, so the
+ * walk (under the same lock) never sees a hook half linked or freed.
  */
 #include "core/waitq.h"
 
@@ -91,7 +95,39 @@ unsigned waitq_wake_locked(struct waitq *wq, unsigned max)
 		sched_wake(t);
 		n++;
 	}
+	for (struct wait_hook *h = wq->hooks; h; h = h->next)
+		h->fn(h);
 	return n;
+}
+
+void wait_hook_add(struct waitq *wq, struct wait_hook *h, wait_hook_fn fn)
+{
+	unsigned long s = spin_lock_irqsave(&wq->lock);
+	h->fn = fn;
+	h->wq = wq;
+	h->prev = NULL;
+	h->next = wq->hooks;
+	if (wq->hooks)
+		wq->hooks->prev = h;
+	wq->hooks = h;
+	spin_unlock_irqrestore(&wq->lock, s);
+}
+
+void wait_hook_del(struct wait_hook *h)
+{
+	struct waitq *wq = h->wq;
+	if (!wq)
+		return;
+	unsigned long s = spin_lock_irqsave(&wq->lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		wq->hooks = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	h->next = h->prev = NULL;
+	h->wq = NULL;
+	spin_unlock_irqrestore(&wq->lock, s);
 }
 
 static unsigned wake(struct waitq *wq, unsigned max)

@@ -29,6 +29,15 @@
  * prepare_to_wait asserts that no spinlock is held (assert_no_locks_held names the lock and
  * where it was taken): a sleeper holding one would deadlock whoever needs it. A thread waits
  * on one queue at a time (the link lives in struct thread).
+ *
+ * Hooks: to wait on many queues at once (poll, select, later epoll and sockets), a waiter
+ * links a struct wait_hook of its own into each queue instead of the thread (core/poll.h).
+ * Every wake-up of a queue, wake_up_one included, calls every hook on it (hooks are Linux's
+ * non-exclusive waiters; the thread count of wake_up_one/max counts threads only). A hook's
+ * function runs with the queue's lock held and interrupts masked: it may take spinlocks
+ * ordered after the queue's (its own waiter's lock, sched_lock) and must not unlink itself.
+ * Its owner unlinks it with wait_hook_del before the memory goes; once that returns, no
+ * wake-up is still running the hook.
  */
 #ifndef CORE_WAITQ_H
 #define CORE_WAITQ_H
@@ -38,13 +47,25 @@
 #include "core/spinlock.h"
 
 struct thread;
+struct waitq;
+struct wait_hook;
+
+typedef void (*wait_hook_fn)(struct wait_hook *h);
+
+/* A waiter record other than a thread (see "Hooks" above). */
+struct wait_hook {
+	struct wait_hook *next, *prev; /* guarded by wq->lock */
+	struct waitq *wq;               /* the queue it is on, NULL if none */
+	wait_hook_fn fn;
+};
 
 struct waitq {
 	struct spinlock lock;
 	struct thread *head, *tail; /* guarded by lock: waiting threads, oldest first */
+	struct wait_hook *hooks;    /* guarded by lock: hooks, called on every wake-up */
 };
 
-#define WAITQ_INIT(n) {SPINLOCK_INIT(n), 0, 0}
+#define WAITQ_INIT(n) {SPINLOCK_INIT(n), 0, 0, 0}
 
 void waitq_init(struct waitq *wq, const char *name);
 
@@ -64,6 +85,11 @@ unsigned wake_up_all(struct waitq *wq);
 /* As wake_up_one (max 1) / wake_up_all (max ~0u), for a caller that holds wq->lock because it
  * changes the condition under it. */
 unsigned waitq_wake_locked(struct waitq *wq, unsigned max);
+
+/* Link h (not on any queue) into wq, to call fn on each of wq's wake-ups; unlink it again
+ * (a no-op if it is on none). Any context but a hook function; wq must outlive the link. */
+void wait_hook_add(struct waitq *wq, struct wait_hook *h, wait_hook_fn fn);
+void wait_hook_del(struct wait_hook *h);
 
 /* Switch away from the running thread if it is still marked SLEEPING (core/sched.c). */
 void sched_sleep(void);

@@ -23,6 +23,7 @@
 #include "core/console_input.h"
 #include "core/errno.h"
 #include "core/kheap.h"
+#include "core/poll.h"
 #include "core/signal.h"
 #include "core/string.h"
 #include "core/time.h"
@@ -209,6 +210,12 @@ static long console_write_op(struct file *f, struct uio *u, uint64_t pos)
 	return done;
 }
 
+/* Readable when input is buffered; always writable (output goes straight to the console). */
+static unsigned console_poll(struct file *f, struct poll_table *pt)
+{
+	return console_input_poll(f, pt) | POLLOUT | POLLWRNORM;
+}
+
 static int64_t seek_none(struct file *f, int64_t off, int whence)
 {
 	return -ESPIPE;
@@ -223,7 +230,7 @@ static const struct file_ops full_fops = {
 static const struct file_ops random_fops = {
 	.read = read_random, .write = write_random, .llseek = seek_zero};
 static const struct file_ops console_fops = {
-	.read = console_read, .write = console_write_op, .llseek = seek_none};
+	.read = console_read, .write = console_write_op, .llseek = seek_none, .poll = console_poll};
 
 /* ---- The file system -------------------------------------------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include "core/errno.h"
 #include "core/kheap.h"
 #include "core/pmm.h"
+#include "core/poll.h"
 #include "core/proc.h"
 #include "core/sched.h"
 #include "core/signal.h"
@@ -226,6 +227,32 @@ static long pipe_write(struct file *f, struct uio *u, uint64_t pos)
 	return done ? (long)done : err;
 }
 
+/* Linux's pipe_poll. A reader sees POLLHUP once no writer is left, but on a FIFO only once a
+ * writer has been there (w_counter; simplified: Linux counts only writers since this open,
+ * which needs a per-open field struct file lacks); a writer sees POLLERR once no reader is
+ * left. Writable means PIPE_BUF bytes fit, so a small write would not block. */
+static unsigned pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned acc = f->flags & O_ACCMODE, m = 0;
+	poll_wait(f, &p->rwait, pt);
+	poll_wait(f, &p->wwait, pt);
+	size_t len = load_len(p);
+	if (acc != O_WRONLY) {
+		if (len > 0)
+			m |= POLLIN | POLLRDNORM;
+		if (load(&p->writers) == 0 && load(&p->w_counter) != 0)
+			m |= POLLHUP;
+	}
+	if (acc != O_RDONLY) {
+		if (PIPE_SIZE - len >= PIPE_BUF)
+			m |= POLLOUT | POLLWRNORM;
+		if (load(&p->readers) == 0)
+			m |= POLLERR;
+	}
+	return m;
+}
+
 static long pipe_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
 {
 	struct pipe *p = f->priv;
@@ -279,6 +306,7 @@ static const struct file_ops pipe_fops = {
 	.write = pipe_write,
 	.release = pipe_release,
 	.ioctl = pipe_ioctl,
+	.poll = pipe_poll,
 };
 
 bool file_is_pipe(const struct file *f)
@@ -420,6 +448,7 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 		return -ENOMEM;
 	}
 	p->readers = p->writers = 1;
+	p->r_counter = p->w_counter = 1; /* a writer has been: POLLHUP once it goes (pipe_poll) */
 	p->files = 2;
 	return 0;
 }

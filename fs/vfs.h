@@ -67,6 +67,7 @@ struct inode;
 struct file;
 struct super_block;
 struct mount;
+struct poll_table;
 
 /* Attributes for setattr: only the fields named in `valid` are applied. */
 enum { ATTR_MODE = 1, ATTR_UID = 2, ATTR_GID = 4, ATTR_SIZE = 8, ATTR_ATIME = 16,
@@ -144,6 +145,11 @@ struct file_ops {
 	 * the inode size. Devices use it for Linux's device semantics (/dev/null: always 0;
 	 * terminals: -ESPIPE). */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* Optional: the ready mask (POLLIN, POLLOUT, POLLHUP, POLLERR, ... of core/poll.h, Linux's
+	 * values), after poll_wait(f, queue, pt) on each wait queue whose wake-ups may change it
+	 * (pt may be NULL: just the mask). Never sleeps. NULL: always readable and writable
+	 * (DEFAULT_POLLMASK), as regular files and memory devices are. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 
 /* lseek whence, Linux values (macros, so a host test's <stdio.h> may define the same). */

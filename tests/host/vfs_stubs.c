@@ -41,6 +41,12 @@ void console_input_wait(void)
 {
 }
 
+/* The console's poll: readable while stub input is left (no wait queue to register on). */
+unsigned console_input_poll(struct file *f, struct poll_table *pt)
+{
+	return stub_console.in_pos < stub_console.in_len ? 0x041u : 0; /* POLLIN | POLLRDNORM */
+}
+
 static uint64_t fake_ns = 1000000000ull;
 
 /* No signals on the host: a console read waits until its input comes. */
