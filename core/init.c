@@ -9,12 +9,15 @@
  * When init's last thread exits, proc_become_zombie completes init_done (core/proc.c) and
  * proc_wait_init returns its wait status.
  */
+#include "core/cpu.h"
 #include "core/errno.h"
 #include "core/exec.h"
 #include "core/kheap.h"
 #include "core/kprintf.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/syscall.h"
+#include "core/time.h"
 #include "core/uaccess.h"
 
 struct init_start {
@@ -31,6 +34,8 @@ static void init_thread_main(void *arg)
 	complete(&is->started); /* is is gone after this */
 	if (err)
 		proc_thread_exit(wstatus_exited(127));
+	/* tools/bench's "boot to first user instruction": init's next step is user mode. */
+	kprintf("janus: first user instruction at %lu us\n", (unsigned long)(time_ns() / 1000));
 	user_thread_entry(NULL);
 }
 
@@ -109,5 +114,12 @@ int proc_start_init(const char *path, const char *const *argv, const char *const
 int proc_wait_init(void)
 {
 	wait_for_completion(&init_done);
+	/* The kernel's counters over the whole run, for tools/bench --profile. */
+	uint64_t switches = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		switches += __atomic_load_n(&cpus[i].switches, __ATOMIC_RELAXED);
+	kprintf("janus: counters syscalls %lu switches %lu faults %lu cow %lu\n",
+		(unsigned long)syscall_count(), (unsigned long)switches,
+		(unsigned long)mm_fault_count(), (unsigned long)mm_cow_count());
 	return init_status;
 }
