@@ -7,15 +7,22 @@
  * its own context, exactly as execve would, and reports success or the error back before
  * entering user mode, so a missing or broken init is an error kmain can print, not a hang.
  * When init's last thread exits, proc_become_zombie completes init_done (core/proc.c) and
- * proc_wait_init returns its wait status.
+ * proc_wait_init returns its wait status. init_report then prints, after init's end (the
+ * console is init's while it runs), when init entered user mode and the kernel's counters.
  */
+#include "core/bcache.h"
+#include "core/cpu.h"
 #include "core/errno.h"
 #include "core/exec.h"
 #include "core/kheap.h"
 #include "core/kprintf.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/syscall.h"
+#include "core/time.h"
 #include "core/uaccess.h"
+
+static uint64_t init_first_user_ns; /* time_ns() as init entered user mode */
 
 struct init_start {
 	struct exec_args ea;
@@ -31,6 +38,9 @@ static void init_thread_main(void *arg)
 	complete(&is->started); /* is is gone after this */
 	if (err)
 		proc_thread_exit(wstatus_exited(127));
+	/* tools/bench's "boot to first user instruction": init's next step is user mode. Reported
+	 * by init_report, after init: the console is init's while it runs. */
+	init_first_user_ns = time_ns();
 	user_thread_entry(NULL);
 }
 
@@ -110,4 +120,22 @@ int proc_wait_init(void)
 {
 	wait_for_completion(&init_done);
 	return init_status;
+}
+
+void init_report(void)
+{
+	kprintf("janus: first user instruction at %lu us\n",
+		(unsigned long)(init_first_user_ns / 1000));
+	/* The kernel's counters over the whole run, for tools/bench --profile. */
+	uint64_t switches = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		switches += __atomic_load_n(&cpus[i].switches, __ATOMIC_RELAXED);
+	struct bcache_stats bs;
+	bcache_get_stats(&bs);
+	kprintf("janus: counters syscalls %lu switches %lu faults %lu cow %lu bcache_hits %lu "
+		"bcache_misses %lu blocks_read %lu blocks_written %lu\n",
+		(unsigned long)syscall_count(), (unsigned long)switches,
+		(unsigned long)mm_fault_count(), (unsigned long)mm_cow_count(),
+		(unsigned long)bs.hits, (unsigned long)bs.misses, (unsigned long)bs.reads,
+		(unsigned long)bs.writes);
 }

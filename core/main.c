@@ -134,6 +134,7 @@ static _Noreturn void run_init(const struct boot_info *bi)
 		kprintf("janus: init killed by signal %d\n", st & 0x7f);
 	else
 		kprintf("janus: init exited with status %d (exit code %d)\n", st, (st >> 8) & 0xff);
+	init_report();
 	vfs_sync_all();
 	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
 	arch_power_off((st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);

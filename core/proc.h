@@ -153,6 +153,9 @@ int proc_start_init(const char *path, const char *const *argv, const char *const
 
 /* Wait until init exits; returns its wait status word (for kmain to report and power off). */
 int proc_wait_init(void);
+/* After init's end: "janus: first user instruction at N us" and the kernel's counters
+ * (tools/bench, docs/performance.md). */
+void init_report(void);
 
 /* clone(2) in the x86_64 argument order (flags, newsp, parent_tid, child_tid, tls); the
  * aarch64 port's shim reorders. The child's tid, or -errno. */
