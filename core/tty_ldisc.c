@@ -12,7 +12,7 @@
  */
 #include "core/tty_ldisc.h"
 
-#include <string.h>
+#include "core/string.h"
 
 #define MASK (LDISC_BUF - 1)
 #define SIG_INT 2
