@@ -338,13 +338,16 @@ size_t ldisc_read(struct tty_ldisc *ld, unsigned char *dst, size_t n)
 {
 	size_t got = 0;
 	bool canon = L(ld, ICANON);
+	ld->read_ended = false;
 	while (ld->tail != ld->canon && got < n) {
 		uint32_t i = ld->tail++;
 		bool d = bit(ld->delim, i), eof = bit(ld->eof, i);
 		if (!eof)
 			dst[got++] = ld->buf[i & MASK];
-		if (canon && d)
+		if (canon && d) {
+			ld->read_ended = true;
 			break;
+		}
 	}
 	return got;
 }

@@ -71,6 +71,7 @@ struct tty_ldisc {
 	unsigned column;   /* output column, for erasing tabs and ONOCR */
 	unsigned line_col; /* column where the line being edited started */
 	bool lnext;        /* the previous byte was VLNEXT: take this one literally */
+	bool read_ended;   /* the last ldisc_read ended a canonical line (or EOF) */
 };
 
 /* The default termios of a new terminal (Linux's tty_std_termios). */
