@@ -49,6 +49,7 @@
 #define TIOCGPGRP 0x540F
 #define TIOCSPGRP 0x5410
 #define TIOCOUTQ 0x5411
+#define TIOCSTI 0x5412
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
 #define FIONREAD 0x541B
@@ -144,7 +145,7 @@ static long job_control(struct tty *tty, int sig)
 
 static void tty_receive(struct tty *tty, unsigned char c)
 {
-	static struct ldisc_out echo; /* only the input thread uses it */
+	struct ldisc_out echo; /* the input thread's and TIOCSTI's: on the caller's stack */
 	echo.len = 0;
 	unsigned long s = spin_lock_irqsave(&tty->lock);
 	int sig = ldisc_receive(&tty->ld, c, &echo);
@@ -488,6 +489,21 @@ static long tty_flush(struct tty *tty, uintptr_t arg)
 	return 0;
 }
 
+/* TIOCSTI: the byte at arg as if typed; only on the caller's controlling terminal, or by
+ * root (Linux's CAP_SYS_ADMIN rule). */
+static long simulate_input(struct tty *tty, uintptr_t arg)
+{
+	struct proc *p = proc_current();
+	if (!is_ctty(tty, p) && p->cred.euid != 0)
+		return -EPERM;
+	unsigned char c;
+	if (get_user(&c, arg))
+		return -EFAULT;
+	tty_receive(tty, c);
+	wake_up_all(&tty->rwait);
+	return 0;
+}
+
 static long tty_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
 {
 	struct tty *tty = &console_tty;
@@ -510,6 +526,8 @@ static long tty_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
 		return no_ctty(tty);
 	case TCFLSH:
 		return tty_flush(tty, arg);
+	case TIOCSTI:
+		return simulate_input(tty, arg);
 	case TCSBRK: /* tcdrain: output is written synchronously, so it has drained */
 		return job_control(tty, SIGTTOU);
 	default:
