@@ -35,8 +35,12 @@ static bool expect(const char *want)
 		if (out_len + 1 >= sizeof out)
 			return false;
 		long r = read(out_fd, out + out_len, sizeof out - 1 - out_len);
-		if (r <= 0)
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			jt_diag("reading the shell's output: %ld %s", r, r ? jt_errname(errno) : "EOF");
 			return false;
+		}
 		out_len += (size_t)r;
 	}
 }
@@ -113,12 +117,15 @@ int main(void)
 	step("echo rc=$?\n", "rc=130", "$? after fg and ^C");
 	step("echo abx\177c\n", "abc", "DEL erases");
 	step("echo junk\025echo ok$((1+1))\n", "ok2", "^U kills the line");
+	jt_behaviour("USER-012", jt_failures_since_mark() == 0,
+		     "^C with $? 130, ^Z, bg, jobs, fg, ^C; DEL and ^U");
+	/* [poll issue] USER-011's `sleep 1 &` waits at the prompt until a SIGCHLD interrupts the
+	 * shell's read of the terminal: busybox's line editing polls first and restarts poll on
+	 * EINTR, but without poll (NOSYS today) the interrupted read ends the shell. */
 	type("exit 7\n");
 	int st = 0;
 	JT_EQ(waitpid(sh, &st, 0), sh);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);
 	tcsetpgrp(0, getpgrp());
-	jt_behaviour("USER-012", jt_failures_since_mark() == 0,
-		     "^C with $? 130, ^Z, bg, jobs, fg, ^C; DEL and ^U");
 	return jt_done();
 }
