@@ -42,6 +42,8 @@ struct cpu {
 	uint64_t switches;       /* context switches made */
 	uint64_t preemptions;    /* of them, forced at the end of an interrupt */
 	uint64_t syscall_count;  /* syscalls entered on this CPU */
+	/* Timer ticks by what they interrupted (core/cputime.c): /proc/stat and /proc/uptime. */
+	uint64_t user_ticks, sys_ticks, idle_ticks;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -9,13 +9,19 @@
 
 void cputime_tick(void)
 {
-	struct thread *t = arch_this_cpu()->current;
-	if (!t || t->idle || t->sleep_spin)
+	struct cpu *c = arch_this_cpu();
+	struct thread *t = c->current;
+	if (!t || t->idle || t->sleep_spin) {
+		c->idle_ticks++;
 		return;
-	if (t->in_user)
+	}
+	if (t->in_user) {
 		__atomic_fetch_add(&t->utime, 1, __ATOMIC_RELAXED);
-	else
+		c->user_ticks++;
+	} else {
 		__atomic_fetch_add(&t->stime, 1, __ATOMIC_RELAXED);
+		c->sys_ticks++;
+	}
 }
 
 void cputime_self(uint64_t *user, uint64_t *sys)

@@ -189,18 +189,25 @@ static void set_comm(struct proc *p, const char *path)
 }
 
 /* Past the point of no return: install mm and start the new program at entry with sp. */
-static void exec_commit(struct proc *p, struct mm *mm, const char *path, uintptr_t entry,
-			uintptr_t sp)
+static void exec_commit(struct proc *p, struct mm *mm, const char *path, const struct path *exe,
+			uintptr_t entry, uintptr_t sp)
 {
 	struct thread *t = thread_current();
 	exec_kill_others(p);
 	futex_robust_exit(t, p->mm); /* as Linux: robust futexes die with the old image */
 	t->robust_list = 0;
 	struct mm *old = p->mm;
+	struct path old_exe = p->exe, new_exe = *exe;
+	path_get(&new_exe);
+	mutex_lock(&p->fs_lock); /* proc_get_mm reads p->mm under it */
 	unsigned long s = arch_irq_save();
 	p->mm = mm;
 	mm_activate(mm);
 	arch_irq_restore(s);
+	p->exe = new_exe;
+	mutex_unlock(&p->fs_lock);
+	if (old_exe.ino)
+		path_put(&old_exe);
 	mm_put(old);
 	fd_close_on_exec(p->fdt);
 	reset_caught_signals(p);
@@ -230,7 +237,7 @@ static int exec_elf(struct file *f, const struct exec_args *ea, const char *hdr_
 	if (!err)
 		err = build_stack(mm, ea, img, &sp);
 	if (!err)
-		exec_commit(proc_current(), mm, hdr_path, img->entry, sp);
+		exec_commit(proc_current(), mm, hdr_path, &f->path, img->entry, sp);
 	else if (mm)
 		mm_put(mm);
 	kfree(img);

@@ -45,6 +45,9 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* Stores to shared file mappings reach their files before the pages go (exit, exec).
+	 * A write error cannot be reported to anyone here, as on Linux at exit. */
+	mm_sync_range(mm, 0, USER_TOP);
 	mutex_lock(&mm->lock);
 	while (mm->vmas) {
 		struct vma *v = mm->vmas;
@@ -74,7 +77,7 @@ static int fork_pages(struct mm *src, struct mm *dst, const struct vma *v, struc
 		if (arch_mmu_query(src->as, va, &pa, &prot) != 0)
 			continue;
 		page_ref_get(pa);
-		int err = arch_mmu_map(dst->as, va, pa, PAGE_SIZE, page_mmu_prot(v, pa));
+		int err = arch_mmu_map(dst->as, va, pa, PAGE_SIZE, page_mmu_prot_now(v, pa, prot));
 		if (err) {
 			page_ref_put(pa);
 			return err;

@@ -18,6 +18,9 @@
  * (there is no shared memory object behind them). Private file mappings are read from the file
  * into private pages when mapped (eagerly); the region keeps a reference to the file. Its pages
  * wholly beyond the end of the file stay absent, and touching one is SIGBUS (mm_fault -EIO).
+ * MAP_SHARED file mappings read each page on first touch and write their stores back to the
+ * file on msync, munmap and when the address space goes (exit, exec); there is no shared
+ * page cache behind them, which core/mm_sync.c explains with what that changes.
  * A page of a PROT_NONE region is never faulted in; one that was present before mprotect
  * keeps its frame, mapped with no MMU access bits (neither user- nor kernel-accessible on
  * x86_64; kernel-read-only on aarch64, which user copies with unprivileged loads refuse).
@@ -111,7 +114,7 @@ struct vma {
 	uintptr_t start, end;  /* page aligned, start < end */
 	unsigned prot;         /* PROT_* the program asked for */
 	unsigned flags;        /* VMA_* */
-	struct file *file;     /* private file mapping: its file (a reference) or NULL */
+	struct file *file;     /* file mapping: its file (a reference) or NULL */
 	uint64_t off;          /* file offset of start (file mappings) */
 	uint64_t pages;        /* present pages in it: page walks stop once they saw them all,
 	                        * so a huge sparse region costs no more than its pages */
@@ -145,22 +148,36 @@ void mm_put(struct mm *mm);
  * preemption impossible (called from the scheduler hook and exec). */
 void mm_activate(struct mm *mm);
 
-/* Resolve a fault at addr in mm: demand-zero a page, or break copy-on-write. 0 when the
- * access can be retried; -EFAULT if no region covers addr (SEGV_MAPERR); -EACCES if the
- * region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page wholly
- * beyond the end of the file (SIGBUS, BUS_ADRERR); -ENOMEM. Thread context; takes mm->lock. */
+/* Resolve a fault at addr in mm: demand-zero a page, read a shared file mapping's page (with
+ * mm->lock dropped for the read), or break copy-on-write. 0 when the access can be retried;
+ * -EFAULT if no region covers addr (SEGV_MAPERR), or if the shared file page is needed while
+ * this thread holds that file's inode lock (a file system's copy: see mm_prefault); -EACCES if
+ * the region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page
+ * wholly beyond the end of the file, or the file could not be read (SIGBUS, BUS_ADRERR);
+ * -ENOMEM. Thread context; takes mm->lock. */
 int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 
 /* mmap's core (arguments already checked for types the caller supports): a new region of len
  * bytes (rounded up to pages) at addr (a hint, or exact with MAP_FIXED, replacing what was
- * there, or MAP_FIXED_NOREPLACE, -EEXIST if anything was), anonymous when f is NULL, else a
- * private copy of f's bytes from off (MAP_PRIVATE; the region holds a reference to f). The
- * address or -errno: -ENOMEM when no room (or more than the machine's memory, Linux's
+ * there, or MAP_FIXED_NOREPLACE, -EEXIST if anything was), anonymous when f is NULL, else
+ * f's bytes from off: a private copy (MAP_PRIVATE), or pages whose stores are written back
+ * to f (MAP_SHARED; the caller checked f's access mode). The region holds a reference to f.
+ * The address or -errno: -ENOMEM when no room (or more than the machine's memory, Linux's
  * overcommit heuristic, unless MAP_NORESERVE), -EINVAL for bad lengths/alignment, -EPERM for
- * MAP_FIXED below ELF_MIN_VADDR, -ENODEV for MAP_SHARED of a file (not supported), or the
- * file's read error. */
+ * MAP_FIXED below ELF_MIN_VADDR, or the file's read error. */
 long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
 	    struct file *f, uint64_t off);
+/* msync's core on [addr, addr + len) (page aligned, not wrapping): the dirty pages of shared
+ * file mappings are written to their files (core/mm_sync.c); with invalidate the clean ones
+ * are then dropped, to be read again on the next touch. 0, the first write error, or -ENOMEM
+ * if part of the range is not mapped (the mapped parts are still synced). No lock held. */
+int mm_msync(struct mm *mm, uintptr_t addr, size_t len, bool invalidate);
+/* Fault in the absent pages of shared file mappings in [addr, addr + len) (for writing if
+ * write), as a user copy would. Called before a file system copies to or from a user buffer
+ * with its locks held: such a page is read from its file on first touch, and reading it from
+ * inside that copy could need the very lock the copy holds. Stops quietly at the first page
+ * that cannot be had (the copy then fails as it would have). No lock held. */
+void mm_prefault(struct mm *mm, uintptr_t addr, size_t len, bool write);
 /* munmap, mprotect: partial ranges split regions. 0 or -errno as Linux gives them. */
 int mm_unmap(struct mm *mm, uintptr_t addr, size_t len);
 int mm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot);

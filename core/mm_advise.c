@@ -14,7 +14,10 @@
  *  - FREE: private anonymous only (else -EINVAL); dropped at once, which is one of the two
  *    outcomes Linux allows (the old data or zeros).
  *  - REMOVE: shared anonymous: the range reads as zeros for every sharer (Linux punches a hole
- *    in the shared object); private anonymous -EINVAL, private file -EACCES.
+ *    in the shared object); private anonymous -EINVAL, private file -EACCES, shared file
+ *    -EOPNOTSUPP (no hole punching; Linux's answer on ext2).
+ *  - Shared file pages keep their contents under DONTNEED (they are the file's, with stores
+ *    not yet written back) and are not populated by POPULATE_* (read on first touch).
  *  - DONTFORK/DOFORK, WIPEONFORK/KEEPONFORK: region flags that mm_fork honours; WIPEONFORK
  *    only on private anonymous memory (else -EINVAL).
  *  - POPULATE_READ/WRITE: fault every page in now; -EFAULT where the access is not allowed.
@@ -70,6 +73,8 @@ static int remove_shared(struct mm *mm, const struct vma *v, uintptr_t a, uintpt
 {
 	if (!(v->flags & VMA_SHARED))
 		return v->file ? -EACCES : -EINVAL;
+	if (v->file)
+		return -EOPNOTSUPP; /* hole punching: as a file system without it (ext2) */
 	for (uintptr_t va = a; va < b; va += PAGE_SIZE) {
 		uint64_t pa;
 		unsigned prot;
@@ -84,6 +89,8 @@ static int populate(struct mm *mm, uintptr_t a, uintptr_t b, bool write)
 {
 	for (uintptr_t va = a; va < b; va += PAGE_SIZE) {
 		int err = mm_fault_locked(mm, va, write, false);
+		if (err == MM_FAULT_READ)
+			continue; /* a shared file page: read on first touch, not under this lock */
 		if (err)
 			return err == -ENOMEM ? -ENOMEM : -EFAULT;
 	}

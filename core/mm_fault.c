@@ -5,7 +5,10 @@
  * A fault is judged against the region first (none: -EFAULT; access the region forbids:
  * -EACCES), then against the page tables:
  *  - page absent: a zeroed frame, mapped with the region's full protection (a private page
- *    read first is mapped writable at once: it is ours alone, no second fault needed);
+ *    read first is mapped writable at once: it is ours alone, no second fault needed); in a
+ *    MAP_SHARED file region, the file's page, read with mm->lock dropped (mm_file.c);
+ *  - a clean page of a shared file region is mapped read-only: a write fault makes it
+ *    writable, which is what marks it dirty for write-back (mm_sync.c);
  *  - page present but not writable, write allowed by the region: copy-on-write. If the frame's
  *    reference count is 1 the faulting mm is its last owner and simply gets write access back;
  *    otherwise the bytes go to a new frame, which replaces the mapping, and the old frame
@@ -92,9 +95,13 @@ int mm_fault_locked(struct mm *mm, uintptr_t addr, bool write, bool exec)
 		return -EFAULT;
 	if (!access_allowed(v, write, exec))
 		return -EACCES;
-	if (arch_mmu_query(mm->as, va, &pa, &prot) != 0)
-		return beyond_eof(v, va) ? -EIO : mm_new_page(mm, v, va, &pa);
-	want = page_mmu_prot(v, pa);
+	if (arch_mmu_query(mm->as, va, &pa, &prot) != 0) {
+		if (beyond_eof(v, va))
+			return -EIO;
+		return vma_shared_file(v) ? MM_FAULT_READ : mm_new_page(mm, v, va, &pa);
+	}
+	/* A write makes a clean shared file page dirty; other faults leave it clean. */
+	want = write ? page_mmu_prot(v, pa) : page_mmu_prot_now(v, pa, prot);
 	if (write && !(want & MMU_WRITE))
 		return cow_copy(mm, v, va, pa, &pa);
 	if ((prot & (MMU_USER | MMU_READ | MMU_WRITE | MMU_EXEC)) != want)
@@ -112,6 +119,8 @@ int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec)
 	mutex_lock(&mm->lock);
 	err = mm_fault_locked(mm, addr, write, exec);
 	mutex_unlock(&mm->lock);
+	if (err == MM_FAULT_READ)
+		err = mm_fault_file_page(mm, pg_down(addr), write);
 	return err;
 }
 
@@ -122,6 +131,8 @@ static int frame_for_write(struct mm *mm, struct vma *v, uintptr_t va, uint64_t 
 
 	if (arch_mmu_query(mm->as, va, pa, &prot) != 0)
 		return mm_new_page(mm, v, va, pa);
+	if (vma_shared_file(v))
+		arch_mmu_protect(mm->as, va, PAGE_SIZE, page_mmu_prot(v, *pa)); /* dirty now */
 	if (!(v->flags & VMA_SHARED) && page_ref_count(*pa) > 1)
 		return cow_copy(mm, v, va, *pa, pa);
 	return 0;

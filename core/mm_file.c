@@ -9,8 +9,14 @@
  * the frames (ff_map, ff_swap_in). Frames nobody took are freed by ff_release.
  *
  * Only the pages below the end of the file (at read time) are read; pages wholly beyond it
- * stay absent, and a fault on one is -EIO (SIGBUS, as Linux). A page that is absent below EOF
- * (the file grew after mmap) is demand-zeroed: it cannot be read under the fault's lock.
+ * stay absent, and a fault on one is -EIO (SIGBUS, as Linux). A private page that is absent
+ * below EOF (the file grew after mmap) is demand-zeroed.
+ *
+ * MAP_SHARED file regions read nothing at mmap: each page is read on its first touch
+ * (mm_fault_file_page: mm->lock dropped for the read, the region checked again after), so a
+ * mapping shows what was written to the file up to that touch. File reads run without the
+ * inode lock (fs/vfs.h), so a fault inside a file system's copy (write(fd, map_of_fd, n)) can
+ * read the page without deadlock. Stores go back to the file in core/mm_sync.c.
  */
 #include "arch/arch.h"
 #include "core/errno.h"
@@ -121,13 +127,104 @@ void ff_release(struct file_frames *ff)
 	*ff = (struct file_frames){0};
 }
 
+/* Map ff's one frame at va if the region there still maps the page it was read for. */
+static int ff_map_one(struct mm *mm, uintptr_t va, struct file_frames *ff, bool write)
+{
+	struct vma *v = vma_find(mm, va);
+	uint64_t pa;
+	unsigned prot;
+
+	if (!v || v->file != ff->f || v->off + (va - v->start) != ff->off || !ff->nread ||
+	    arch_mmu_query(mm->as, va, &pa, &prot) == 0)
+		return 0; /* changed meanwhile (or EOF moved): the access faults again */
+	prot = vma_mmu_prot(v);
+	if (!write)
+		prot &= ~(unsigned)MMU_WRITE; /* clean until the first store */
+	int err = arch_mmu_map(mm->as, va, ff->frames[0], PAGE_SIZE, prot);
+	if (err)
+		return err;
+	ff->frames[0] = 0;
+	mm->pages++;
+	v->pages++;
+	return 0;
+}
+
+int mm_fault_file_page(struct mm *mm, uintptr_t va, bool write)
+{
+	struct file_frames ff = {0};
+
+	mutex_lock(&mm->lock);
+	struct vma *v = vma_find(mm, va);
+	if (v && vma_shared_file(v))
+		ff_request(&ff, v->file, v->off + (va - v->start), 1);
+	mutex_unlock(&mm->lock);
+	if (!ff.f)
+		return 0; /* the region went away: the access faults again */
+	if (mutex_held(&ff.f->path.ino->lock)) {
+		/* A file system's copy under this file's lock (mm_prefault ran before it, so the
+		 * page was dropped since): reading would deadlock. The copy fails instead. */
+		ff_release(&ff);
+		return -EFAULT;
+	}
+	int err = ff_read(&ff);
+	if (!err) {
+		mutex_lock(&mm->lock);
+		err = ff_map_one(mm, va, &ff, write);
+		mutex_unlock(&mm->lock);
+	} else if (err != -ENOMEM) {
+		err = -EIO; /* a read error is SIGBUS, as Linux's VM_FAULT_SIGBUS */
+	}
+	ff_release(&ff);
+	return err;
+}
+
+/* The first absent page of a shared file region in [*va, end) (*va moves to it), under
+ * mm->lock; false if there is none. */
+static bool next_absent_shared(struct mm *mm, uintptr_t *va, uintptr_t end)
+{
+	for (struct vma *v = vma_first_above(mm, *va); v && v->start < end; v = v->next) {
+		uintptr_t a = v->start > *va ? v->start : *va, b = v->end < end ? v->end : end;
+
+		for (; vma_shared_file(v) && a < b; a += PAGE_SIZE) {
+			uint64_t pa;
+			unsigned prot;
+
+			if (arch_mmu_query(mm->as, a, &pa, &prot) != 0) {
+				*va = a;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+void mm_prefault(struct mm *mm, uintptr_t addr, size_t len, bool write)
+{
+	uintptr_t va = pg_down(addr), end = addr + len;
+
+	if (!mm || !len || addr >= USER_TOP)
+		return;
+	if (end < addr || end > USER_TOP)
+		end = USER_TOP;
+	for (;;) {
+		mutex_lock(&mm->lock);
+		bool found = next_absent_shared(mm, &va, end);
+		mutex_unlock(&mm->lock);
+		if (!found || mm_fault(mm, va, write, false) != 0)
+			return;
+		va += PAGE_SIZE;
+	}
+}
+
 /* The first private file region meeting [pos, end): its part of the range goes into ff. */
 static bool next_file_piece(struct mm *mm, uintptr_t pos, uintptr_t end, uintptr_t *a,
 			    uintptr_t *b, struct file_frames *ff)
 {
 	struct vma *v = vma_first_above(mm, pos);
 
-	while (v && v->start < end && !v->file)
+	/* Shared file pages are not reloaded: they hold stores not yet written back, and keep
+	 * them, as the shared page cache keeps them on Linux. */
+	while (v && v->start < end && (!v->file || (v->flags & VMA_SHARED)))
 		v = v->next;
 	if (!v || v->start >= end)
 		return false;

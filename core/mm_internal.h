@@ -62,6 +62,15 @@ unsigned vma_mmu_prot(const struct vma *v);
 /* The MMU bits for v's present page at frame pa: write access dropped for a private frame
  * another owner still shares (copy-on-write). */
 unsigned page_mmu_prot(const struct vma *v, uint64_t pa);
+/* A MAP_SHARED file region: its pages are written back to the file (core/mm_sync.c). */
+static inline bool vma_shared_file(const struct vma *v)
+{
+	return v->file && (v->flags & VMA_SHARED);
+}
+/* page_mmu_prot for a present page whose MMU bits are now cur: a clean page of a shared file
+ * region (one not written since it was read or last written back) stays read-only, so that
+ * its first store faults and marks it dirty (writable). */
+unsigned page_mmu_prot_now(const struct vma *v, uint64_t pa, unsigned cur);
 /* Unmap every present page of [a, b) (inside v) and drop its frame reference. */
 void mm_zap(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b);
 /* Rewrite the protection of every present page of [a, b) (inside v) from v's prot. */
@@ -97,7 +106,22 @@ void ff_release(struct file_frames *ff);
  * files and replace the old ones. Takes mm->lock itself (not held by the caller). */
 int mm_reload_file_pages(struct mm *mm, uintptr_t pos, uintptr_t end);
 
+/* A shared file region's absent page below EOF (mm_fault_locked's MM_FAULT_READ): read it
+ * with mm->lock dropped and map it (writable if write). Takes mm->lock itself. */
+int mm_fault_file_page(struct mm *mm, uintptr_t va, bool write);
+
+/* ---- Write-back of shared file pages (mm_sync.c) ---- */
+
+/* Write the dirty pages of shared file regions in [a, b) to their files and mark them clean.
+ * Takes mm->lock itself (NOT held by the caller; the writes run without it). 0 or the first
+ * write error. Callers that remove or reprotect pages call it first. */
+int mm_sync_range(struct mm *mm, uintptr_t a, uintptr_t b);
+
 /* ---- Faults (mm_fault.c) ---- */
+
+/* mm_fault_locked's answer for a page that must first be read from its file (shared file
+ * regions read their pages on first touch): not an error, and never returned by mm_fault. */
+#define MM_FAULT_READ 1
 
 /* mm_fault without the lock and the counter. */
 int mm_fault_locked(struct mm *mm, uintptr_t addr, bool write, bool exec);

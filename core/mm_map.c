@@ -99,7 +99,7 @@ static long map_locked(struct mm *mm, struct vma *v, uintptr_t addr, size_t len,
 	}
 	vma_insert(mm, v);
 	if (ff->f)
-		err = ff_map(mm, v, v->start, ff);
+		err = ff_map(mm, v, v->start, ff); /* nothing for a shared file region */
 	else if (v->flags & VMA_SHARED)
 		err = mm_populate(mm, v, v->start, v->end);
 	if (err) {
@@ -122,8 +122,6 @@ long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned f
 		return -ENOMEM;
 	if (f && off + plen < off)
 		return -EOVERFLOW;
-	if (f && shared)
-		return -ENODEV; /* MAP_SHARED file mappings: not supported yet */
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!pg_aligned(addr))
 			return -EINVAL;
@@ -135,9 +133,12 @@ long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned f
 	if ((shared || (prot & PROT_WRITE)) && !(flags & MAP_NORESERVE) && mm_too_big(plen))
 		return -ENOMEM;
 	struct file_frames ff = {0};
-	if (f) {
-		/* The file is read before mm->lock is taken: see mm_file.c. */
+	if (f)
 		ff_request(&ff, f, off, plen / PAGE_SIZE);
+	if (f && !shared) {
+		/* The file is read before mm->lock is taken: see mm_file.c. A shared file region
+		 * reads nothing now (ff stays empty but for the file): its pages come on first
+		 * touch, so it shows the file as it is then. */
 		r = ff_read(&ff);
 		if (r) {
 			ff_release(&ff);
@@ -150,6 +151,8 @@ long mm_map(struct mm *mm, uintptr_t addr, size_t len, unsigned prot, unsigned f
 		ff_release(&ff);
 		return -ENOMEM;
 	}
+	if (flags & MAP_FIXED)
+		mm_sync_range(mm, addr, addr + plen); /* shared file pages it replaces */
 	mutex_lock(&mm->lock);
 	r = map_locked(mm, v, addr, plen, flags, &ff);
 	mutex_unlock(&mm->lock);
@@ -164,6 +167,7 @@ int mm_unmap(struct mm *mm, uintptr_t addr, size_t len)
 
 	if (!pg_aligned(addr) || !plen || addr > USER_TOP - plen)
 		return -EINVAL;
+	mm_sync_range(mm, addr, addr + plen); /* an error is lost, as on Linux */
 	mutex_lock(&mm->lock);
 	err = mm_remove_range(mm, addr, addr + plen);
 	mutex_unlock(&mm->lock);
@@ -177,6 +181,11 @@ static int protect_locked(struct mm *mm, uintptr_t a, uintptr_t b, unsigned prot
 
 	if (!vma_range_covered(mm, a, b))
 		return -ENOMEM;
+	for (v = vma_find(mm, a); v && v->start < b; v = v->next) {
+		unsigned acc = v->file ? v->file->flags & O_ACCMODE : O_RDWR;
+		if ((prot & PROT_WRITE) && vma_shared_file(v) && acc == O_RDONLY)
+			return -EACCES; /* a shared mapping of a file not open for writing */
+	}
 	err = vma_split_at(mm, a, b);
 	if (err)
 		return err;
@@ -201,6 +210,8 @@ int mm_protect(struct mm *mm, uintptr_t addr, size_t len, unsigned prot)
 	plen = pg_len(len);
 	if (!plen || addr >= USER_TOP || plen > USER_TOP - addr)
 		return -ENOMEM;
+	/* Taking write access away would make dirty shared file pages look clean. */
+	mm_sync_range(mm, addr, addr + plen);
 	mutex_lock(&mm->lock);
 	err = protect_locked(mm, addr, addr + plen, prot);
 	mutex_unlock(&mm->lock);

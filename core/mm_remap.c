@@ -113,8 +113,8 @@ static int grow_in_place(struct mm *mm, struct vma *v, uintptr_t old_end, size_t
 static bool need_file_pages(struct vma *v, uintptr_t old, size_t old_len, size_t new_len,
 			    const struct file_frames *ff, struct file_frames *want)
 {
-	if (!v->file || new_len <= old_len)
-		return false;
+	if (!v->file || (v->flags & VMA_SHARED) || new_len <= old_len)
+		return false; /* a shared file region's new pages come on first touch */
 	uint64_t toff = v->off + (old - v->start) + old_len;
 	size_t n = (new_len - old_len) / PAGE_SIZE;
 	if (ff_matches(ff, v->file, toff, n))
@@ -210,5 +210,10 @@ long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 		if (new_addr < old_addr + old_len && old_addr < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
 	}
+	/* Shared file pages that leave: a shrunk tail, or what MREMAP_FIXED replaces. */
+	if (new_len < old_len)
+		mm_sync_range(mm, old_addr + new_len, old_addr + old_len);
+	if (flags & MREMAP_FIXED)
+		mm_sync_range(mm, new_addr, new_addr + new_len);
 	return remap_retry(mm, old_addr, old_len, new_len, flags, new_addr);
 }

@@ -211,6 +211,15 @@ unsigned page_mmu_prot(const struct vma *v, uint64_t pa)
 	return p;
 }
 
+unsigned page_mmu_prot_now(const struct vma *v, uint64_t pa, unsigned cur)
+{
+	unsigned p = page_mmu_prot(v, pa);
+
+	if (vma_shared_file(v) && !(cur & MMU_WRITE))
+		p &= ~(unsigned)MMU_WRITE; /* clean: the first store marks it dirty */
+	return p;
+}
+
 /* Pages are unmapped in batches so one TLB invalidation covers many, and a frame is only
  * released after its mapping is gone (no CPU can still write into a freed frame). */
 #define ZAP_BATCH 64
@@ -252,7 +261,7 @@ void mm_reprotect(struct mm *mm, const struct vma *v, uintptr_t a, uintptr_t b)
 			       arch_mmu_query(mm->as, va, &pa, &prot) == 0;
 
 		if (present) {
-			want = page_mmu_prot(v, pa);
+			want = page_mmu_prot_now(v, pa, prot);
 			seen++;
 		}
 		if (in_run && (!present || want != run_prot)) {

@@ -5,7 +5,7 @@
  * - pids and tids come from one bitmap (PID_MAX), handed out cyclically so a number is not
  *   reused soon after it was freed. A pid stays taken until its process is reaped; a tid
  *   (other than the pid) until its thread exits.
- * - Every process is on all_procs (for proc_find and proc_count) until it is reaped.
+ * - Every process is on proc_table (for proc_find and proc_count) until it is reaped.
  * - A thread leaves through proc_thread_exit: it wakes its clear_child_tid futex, unlinks
  *   itself, and if it was the last thread it tears the process down (descriptors, cwd, the
  *   address space: everything but the struct and its exit status), reparents the children to
@@ -30,10 +30,13 @@
 #include "core/signal.h"
 #include "core/tty.h"
 #include "core/string.h"
+#include "core/time.h"
 #include "core/uaccess.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT("proc_tree");
-static struct proc *all_procs;          /* guarded by proc_tree_lock, linked via all_next */
+/* Every process, linked via all_next; guarded by proc_tree_lock. Global for the debugger
+ * (tools/gdb/janus.py's janus-ps walks it). */
+struct proc *proc_table;
 static uint64_t pid_bitmap[PID_MAX / 64]; /* guarded by proc_tree_lock; pid 0 never used */
 static int pid_cursor;                  /* guarded by proc_tree_lock */
 static unsigned nprocs;                 /* guarded by proc_tree_lock */
@@ -102,6 +105,7 @@ struct proc *proc_alloc(void)
 	waitq_init(&p->stop_wait, "stop_wait");
 	p->refs = 1; /* the tree's, dropped when reaped */
 	p->umask = 022;
+	p->start_ns = time_ns();
 	rlimits_default(p->rlim);
 	return p;
 }
@@ -116,6 +120,8 @@ void proc_abandon(struct proc *p)
 		path_put(&p->root);
 	if (p->cwd.ino)
 		path_put(&p->cwd);
+	if (p->exe.ino)
+		path_put(&p->exe);
 	pid_free(p->pid);
 	proc_put(p);
 }
@@ -156,8 +162,8 @@ void proc_link(struct proc *p, struct proc *parent)
 		p->sibling = parent->children;
 		parent->children = p;
 	}
-	p->all_next = all_procs;
-	all_procs = p;
+	p->all_next = proc_table;
+	proc_table = p;
 	nprocs++;
 	spin_unlock_irqrestore(&proc_tree_lock, s);
 }
@@ -166,7 +172,7 @@ struct proc *proc_find(int pid)
 {
 	struct proc *found = NULL;
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
-	for (struct proc *p = all_procs; p; p = p->all_next)
+	for (struct proc *p = proc_table; p; p = p->all_next)
 		if (p->pid == pid && p->state == PROC_ALIVE) {
 			proc_get(p);
 			found = p;
@@ -180,7 +186,7 @@ struct proc *proc_find_any(int pid)
 {
 	struct proc *found = NULL;
 	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
-	for (struct proc *p = all_procs; p; p = p->all_next)
+	for (struct proc *p = proc_table; p; p = p->all_next)
 		if (p->pid == pid) {
 			proc_get(p);
 			found = p;
@@ -192,12 +198,12 @@ struct proc *proc_find_any(int pid)
 
 struct proc *proc_first_locked(void)
 {
-	return all_procs;
+	return proc_table;
 }
 
 void proc_unlist_locked(struct proc *p)
 {
-	struct proc **pp = &all_procs;
+	struct proc **pp = &proc_table;
 	while (*pp != p)
 		pp = &(*pp)->all_next;
 	*pp = p->all_next;
@@ -330,11 +336,17 @@ static void reparent_children(struct proc *p)
  * parent. Runs on the last thread, still in p (its address space is already released). */
 static void proc_become_zombie(struct proc *p)
 {
-	fdtable_put(p->fdt);
-	p->fdt = NULL;
+	mutex_lock(&p->fs_lock);
+	struct fdtable *fdt = p->fdt;
+	p->fdt = NULL; /* under fs_lock: procfs takes its reference under it (proc_get_fdt) */
+	mutex_unlock(&p->fs_lock);
+	fdtable_put(fdt);
 	mutex_lock(&p->fs_lock);
 	path_put(&p->root);
 	path_put(&p->cwd);
+	if (p->exe.ino)
+		path_put(&p->exe);
+	p->exe = (struct path){0};
 	mutex_unlock(&p->fs_lock);
 	if (p != init_proc)
 		reparent_children(p);
@@ -369,8 +381,30 @@ static void release_mm(struct proc *p)
 	unsigned long s = arch_irq_save();
 	mm_activate(NULL); /* never free the tables this CPU is using */
 	arch_irq_restore(s);
-	p->mm = NULL;
+	mutex_lock(&p->fs_lock);
+	p->mm = NULL; /* under fs_lock: see proc_get_mm */
+	mutex_unlock(&p->fs_lock);
 	mm_put(mm);
+}
+
+struct mm *proc_get_mm(struct proc *p)
+{
+	mutex_lock(&p->fs_lock);
+	struct mm *mm = p->mm;
+	if (mm)
+		mm_get(mm);
+	mutex_unlock(&p->fs_lock);
+	return mm;
+}
+
+struct fdtable *proc_get_fdt(struct proc *p)
+{
+	mutex_lock(&p->fs_lock);
+	struct fdtable *t = p->fdt;
+	if (t)
+		fdtable_get(t);
+	mutex_unlock(&p->fs_lock);
+	return t;
 }
 
 void proc_vfork_release(struct proc *p)

@@ -17,7 +17,9 @@
  *   state and exit status, and the zombie list.
  * - proc->lock guards the thread list, nthreads and group_exit.
  * - proc->fs_lock (a mutex) guards root, cwd and umask.
- * - mm, fdtable and cred are replaced only by exec, with one thread left.
+ * - mm, fdtable and cred are replaced only by exec, with one thread left; mm and fdt are
+ *   changed under fs_lock too, so another process (procfs) can take a reference to them
+ *   (proc_get_mm, proc_get_fdt).
  */
 #ifndef CORE_PROC_H
 #define CORE_PROC_H
@@ -119,8 +121,10 @@ struct proc {
 	/* Guarded by fs_lock. */
 	struct mutex fs_lock;
 	struct path root, cwd;
+	struct path exe;          /* the running program's file (/proc/<pid>/exe), set by exec */
 	uint32_t umask;
 
+	uint64_t start_ns;        /* time_ns() at creation (/proc/<pid>/stat starttime) */
 	int exit_signal;          /* sent to the parent at exit (clone's CSIGNAL bits) */
 	uint64_t dead_utime, dead_stime; /* CPU ticks of exited threads (guarded by lock) */
 	uint64_t cutime, cstime;  /* CPU ticks of reaped children (__atomic) */
@@ -130,6 +134,7 @@ struct proc {
 
 /* Guards the process tree and the pid table (see the header). */
 extern struct spinlock proc_tree_lock;
+extern struct proc *proc_table;
 
 /* The running thread's process; NULL in a kernel thread. */
 static inline struct proc *proc_current(void)
@@ -205,6 +210,11 @@ const struct vfs_cred *proc_vfs_cred(void);
 
 /* Recompute p->vfs_cred from p->cred after a setuid-family call or exec. */
 void proc_cred_changed(struct proc *p);
+
+/* Another process's address space or descriptor table with a new reference (mm_put /
+ * fdtable_put it), or NULL once it has exited. Thread context (takes p->fs_lock). */
+struct mm *proc_get_mm(struct proc *p);
+struct fdtable *proc_get_fdt(struct proc *p);
 
 /* Number of live processes (sysinfo's procs). */
 unsigned proc_count(void);

@@ -95,6 +95,9 @@ static int clone_proc(struct proc *parent, unsigned long flags, struct proc **ou
 	p->cwd = parent->cwd;
 	path_get(&p->root);
 	path_get(&p->cwd);
+	p->exe = parent->exe;
+	if (p->exe.ino)
+		path_get(&p->exe);
 	p->umask = parent->umask;
 	mutex_unlock(&parent->fs_lock);
 	p->pgid = parent->pgid;

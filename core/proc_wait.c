@@ -25,7 +25,7 @@ static bool wait_matches(const struct proc *self, const struct proc *c, int whic
 	return c->pgid == -which;
 }
 
-/* Unlink c from its parent's children and from all_procs (proc_tree_lock held). */
+/* Unlink c from its parent's children and from proc_table (proc_tree_lock held). */
 void proc_unlink_child_locked(struct proc *parent, struct proc *c)
 {
 	struct proc **pp = &parent->children;

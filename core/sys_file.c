@@ -20,6 +20,7 @@
 #include "arch/arch.h"
 #include "core/errno.h"
 #include "core/kheap.h"
+#include "core/mm.h"
 #include "core/pmm.h"
 #include "core/proc.h"
 #include "core/sys_fd.h"
@@ -292,12 +293,18 @@ static long rw_begin(int fd, bool write, bool positional, struct file **out)
 
 static long file_read(struct file *f, struct uio *u, bool positional, uint64_t pos)
 {
+	/* Pages of shared file mappings in the buffer are read in before the file system takes
+	 * its locks (core/mm.h, mm_prefault). */
+	if (u->user)
+		mm_prefault(proc_current()->mm, u->addr, u->resid, true);
 	return positional ? vfs_pread(f, u, pos) : vfs_read(f, u);
 }
 
 /* A write, then O_SYNC / O_DSYNC's flush of what it wrote (Linux's generic_write_sync). */
 static long file_write(struct file *f, struct uio *u, bool positional, uint64_t pos)
 {
+	if (u->user)
+		mm_prefault(proc_current()->mm, u->addr, u->resid, false); /* as file_read */
 	long n = positional ? vfs_pwrite(f, u, pos) : vfs_write(f, u);
 	unsigned flags = __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 	if (n > 0 && (flags & KO_DSYNC) && f->ops->fsync) {

@@ -1,5 +1,5 @@
 /*
- * core/sys_mem.c: the memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise.
+ * core/sys_mem.c: the memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync.
  *
  * These only decode and check arguments the way Linux does, in Linux's order where two errors
  * could both apply, and call the mm functions (core/mm.h), which hold mm->lock while they
@@ -7,8 +7,9 @@
  *
  * mmap on both ports takes a byte offset (x86_64 mmap and aarch64 mmap, not mmap2), which
  * must be page aligned. Unknown prot bits are ignored by mmap, as Linux does; mprotect
- * refuses them. MAP_SHARED file mappings are not supported: -ENODEV after every check Linux
- * makes first (so EBADF, EACCES and EOPNOTSUPP still come out right).
+ * refuses them. MAP_SHARED file mappings write their stores back to the file on msync (MS_SYNC
+ * and MS_ASYNC alike, since nothing else would), munmap, exit and exec; core/mm_sync.c says
+ * how that differs from Linux's shared page cache. MS_SYNC does not also fsync the file.
  */
 #include "core/errno.h"
 #include "core/mm.h"
@@ -32,6 +33,11 @@ SYSCALL_DECLARE(munmap);
 SYSCALL_DECLARE(mprotect);
 SYSCALL_DECLARE(mremap);
 SYSCALL_DECLARE(madvise);
+SYSCALL_DECLARE(msync);
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
 
 static struct mm *cur_mm(void)
 {
@@ -94,6 +100,8 @@ static void map_populate(struct mm *mm, long addr, size_t len, unsigned long fla
 		mm_advise(mm, (uintptr_t)addr, len, MADV_POPULATE_WRITE);
 	else if (prot & (PROT_READ | PROT_EXEC))
 		mm_advise(mm, (uintptr_t)addr, len, MADV_POPULATE_READ);
+	if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+		mm_prefault(mm, (uintptr_t)addr, len, false); /* shared file pages, read clean */
 }
 
 static long do_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned long flags,
@@ -180,4 +188,22 @@ long sys_mremap(const unsigned long *a)
 long sys_madvise(const unsigned long *a)
 {
 	return mm_advise(cur_mm(), a[0], a[1], (int)a[2]);
+}
+
+long sys_msync(const unsigned long *a)
+{
+	uintptr_t start = a[0];
+	size_t len = a[1];
+	int flags = (int)a[2];
+
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = (len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1); /* wraps to 0, as Linux */
+	if (start + len < start)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	return mm_msync(cur_mm(), start, len, flags & MS_INVALIDATE);
 }

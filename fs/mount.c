@@ -36,6 +36,14 @@ static const struct file_system_type *find_type(const char *name)
 	return NULL;
 }
 
+bool vfs_fs_registered(const char *name)
+{
+	mutex_lock(&mount_lock);
+	bool found = find_type(name) != NULL;
+	mutex_unlock(&mount_lock);
+	return found;
+}
+
 int vfs_register_fs(const struct file_system_type *type)
 {
 	int err = -ENOSPC;
@@ -257,4 +265,13 @@ int vfs_sync_all(void)
 	}
 	mutex_unlock(&mount_lock);
 	return first_err;
+}
+
+void vfs_mounts_foreach(void (*fn)(const struct mount *m, void *ctx), void *ctx)
+{
+	mutex_lock(&mount_lock);
+	for (struct mount *m = mounts; m; m = m->next)
+		if (in_global_tree(m))
+			fn(m, ctx);
+	mutex_unlock(&mount_lock);
 }

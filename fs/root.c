@@ -1,6 +1,6 @@
 /*
  * fs/root.c: choosing and mounting the root file system at boot (kernel only; the host suite
- * mounts its file systems directly). Registers the disk file systems, then hands the device
+ * mounts its file systems directly). Registers the disk file systems and proc, then hands the device
  * the command line names to vfs_init_root.
  */
 #include "core/blkdev.h"
@@ -19,6 +19,7 @@ int vfs_boot(const char *cmdline)
 	cmdline_get(cmdline, "rootfstype", fstype, sizeof(fstype));
 	struct blkdev *dev = blkdev_find(dev_name);
 	vfs_register_fs(&ext2_fs_type);
+	vfs_register_fs(&procfs_fs_type);
 	if (!dev) {
 		if (named)
 			pr_warn("vfs: root device %s not found\n", dev_name);

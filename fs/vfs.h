@@ -278,6 +278,7 @@ int vfs_inode_write(struct inode *ino);
 /* ---- Mounts and path walk (fs/namei.c, fs/mount.c) ------------------------------------- */
 
 int vfs_register_fs(const struct file_system_type *type);
+bool vfs_fs_registered(const char *name);
 /* Mount a file system of type `fstype` on `target` (an existing directory, or "/" for the
  * first mount). dev may be NULL for virtual file systems. */
 int vfs_mount(const char *fstype, struct blkdev *dev, const char *target, const char *opts);
@@ -310,12 +311,15 @@ int vfs_mount_at(const struct path *root, const struct path *at, const char *fst
 /* A mount attached nowhere (Linux's kern_mount): its root directory is (*out, (*out)->sb->root);
  * tests build private trees on one. */
 int vfs_kern_mount(const char *fstype, struct blkdev *dev, const char *opts, struct mount **out);
+/* Call fn for each mount of the global tree in mount order, under the mount lock (fn must not
+ * mount, unmount or touch user memory): /proc/mounts. */
+void vfs_mounts_foreach(void (*fn)(const struct mount *m, void *ctx), void *ctx);
 /* Detach and free a mount: -EBUSY while a path or a child mount refers to it. */
 int vfs_umount(struct mount *m);
 /* Register devfs and tmpfs (idempotent); fs/vfs_init.c. */
 int vfs_init(void);
-/* Register the built-in file systems, mount root_fstype from dev on "/", then devfs on /dev
- * and tmpfs on /tmp, creating those directories if the root lacks them and is writable. 0, or
+/* Register the built-in file systems, mount root_fstype from dev on "/", then devfs on /dev,
+ * proc on /proc (when registered: the kernel's vfs_boot does) and tmpfs on /tmp, creating those directories if the root lacks them and is writable. 0, or
  * the first error (the root stays mounted if only a later step failed). */
 int vfs_init_root(const char *root_fstype, struct blkdev *dev);
 /* Boot: mount the root the command line names (root=vda, rootfstype=ext2 by default; a
@@ -397,7 +401,7 @@ const struct file_ops *vfs_chrdev_fops(uint32_t rdev);
 
 /* ---- devfs and tmpfs (fs/devfs.c, fs/tmpfs.c) ------------------------------------------- */
 
-extern const struct file_system_type devfs_fs_type, tmpfs_fs_type;
+extern const struct file_system_type devfs_fs_type, tmpfs_fs_type, procfs_fs_type;
 /* Bytes from the kernel's PRNG (/dev/urandom, getrandom). NOT cryptographic: xoshiro256**
  * seeded from the cycle counter and the RTC. */
 void devfs_random_bytes(void *buf, size_t n);

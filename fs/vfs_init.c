@@ -1,10 +1,11 @@
 /*
  * fs/vfs_init.c: bringing up the file system tree at boot.
  *
- * vfs_init registers the built-in file systems (devfs, tmpfs; ext2 registers itself).
- * vfs_init_root mounts the root file system, then devfs on /dev, creating /dev when the root
- * lacks it and can be written (a read-only root without it boots with a warning and without
- * that mount). /tmp gets a tmpfs when the root is not a writable disk (a read-only disk, or a
+ * vfs_init registers the built-in file systems (devfs, tmpfs; ext2 and proc are registered by
+ * the kernel's vfs_boot, fs/root.c, so the host suite, which has neither, gets no /proc).
+ * vfs_init_root mounts the root file system, then devfs on /dev and proc on /proc, creating
+ * each directory when the root lacks it and can be written (a read-only root without it boots
+ * with a warning and without that mount). /tmp gets a tmpfs when the root is not a writable disk (a read-only disk, or a
  * tmpfs root without one): on a writable disk /tmp is
  * the disk's own directory, as on a classic Unix and in the Linux reference runs, so files
  * there share the root's file system (rename and link into /test work, statfs("/") sees
@@ -52,11 +53,12 @@ int vfs_init_root(const char *root_fstype, struct blkdev *dev)
 		return err;
 	}
 	int err_dev = mount_on("/dev", 0755, "devfs");
+	int err_proc = vfs_fs_registered("proc") ? mount_on("/proc", 0555, "proc") : -ENODEV;
 	int err_tmp = -EROFS;
 	if (!dev || dev->read_only)
 		err_tmp = mount_on("/tmp", 01777, "tmpfs");
-	pr_info("vfs: %s root mounted%s%s\n", root_fstype, err_dev ? "" : ", devfs on /dev",
-		err_tmp ? "" : ", tmpfs on /tmp");
+	pr_info("vfs: %s root mounted%s%s%s\n", root_fstype, err_dev ? "" : ", devfs on /dev",
+		err_proc ? "" : ", proc on /proc", err_tmp ? "" : ", tmpfs on /tmp");
 	return err_dev ? err_dev : (!dev || dev->read_only ? err_tmp : 0);
 }
 

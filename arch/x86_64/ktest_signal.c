@@ -18,7 +18,7 @@
 #include "core/sched.h"
 #include "core/string.h"
 #include "core/uaccess.h"
-#include "signal.h"
+#include "fpu.h"
 #include "trapframe.h"
 #include "x86.h"
 

@@ -34,7 +34,7 @@
 #include "core/layout.h"
 #include "core/string.h"
 #include "core/uaccess.h"
-#include "signal.h"
+#include "fpu.h"
 #include "trapframe.h"
 #include "x86.h"
 

@@ -40,7 +40,7 @@
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/string.h"
-#include "signal.h"
+#include "fpu.h"
 #include "trapframe.h"
 #include "x86.h"
 

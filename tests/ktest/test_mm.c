@@ -13,6 +13,7 @@
 #include "core/mm.h"
 #include "core/pmm.h"
 #include "core/string.h"
+#include "core/uio.h"
 #include "fs/vfs.h"
 
 #define PG 4096ul
@@ -399,7 +400,6 @@ KTEST(mm_private_file_map)
 
 	struct mm *mm = mm_create();
 	KT_EXPECT_EQ(mm_map(mm, 0, PG, PROT_READ, MAP_PRIVATE, f, 1), -EINVAL);
-	KT_EXPECT_EQ(mm_map(mm, 0, PG, PROT_READ, MAP_SHARED, f, 0), -ENODEV);
 	long a = mm_map(mm, 0, 2 * PG, RW, MAP_PRIVATE, f, PG);
 	KT_EXPECT(a > 0);
 	KT_EXPECT_EQ(mm->pages, 1); /* read in at once, up to EOF */
@@ -427,6 +427,101 @@ KTEST(mm_private_file_map)
 	mm_put(c);
 	file_put(f);
 	mm_put(mm); /* drops the mapping's file reference */
+	KT_EXPECT_EQ(vfs_umount(mnt), 0);
+	KT_EXPECT_EQ(frames_now(), before);
+}
+
+/* The file's bytes at pos, n <= 16, NUL-terminated in out. */
+static long file_bytes(struct file *f, uint64_t pos, char *out, size_t n)
+{
+	struct uio u = uio_kernel(out, n);
+	long r = vfs_pread(f, &u, pos);
+	out[r > 0 ? r : 0] = 0;
+	return r;
+}
+
+KTEST(mm_shared_file_writeback)
+{
+	struct mount *mnt;
+	struct file *f, *ro;
+	static char buf[5000];
+	char got[17];
+	unsigned prot = 0;
+
+	KT_EXPECT_EQ(vfs_init(), 0);
+	uint64_t before = frames_now();
+	if (vfs_kern_mount("tmpfs", NULL, "mode=755", &mnt) != 0) {
+		ktest_fail(__FILE__, __LINE__, "no tmpfs");
+		return;
+	}
+	struct path root = {mnt, mnt->sb->root};
+	KT_EXPECT_EQ(vfs_open(&root, NULL, "/s", O_RDWR | O_CREAT, 0644, &f), 0);
+	KT_EXPECT_EQ(vfs_open(&root, NULL, "/s", O_RDONLY, 0, &ro), 0);
+	memset(buf, 'a', sizeof buf);
+	struct uio u = uio_kernel(buf, sizeof buf);
+	KT_EXPECT_EQ(vfs_write(f, &u), (long)sizeof buf);
+
+	struct mm *mm = mm_create();
+	long a = mm_map(mm, 0, 3 * PG, RW, MAP_SHARED, f, 0);
+	KT_EXPECT(a > 0);
+	KT_EXPECT_EQ(mm->pages, 0); /* read on first touch: a later write() shows */
+	char one[2] = "Z";
+	u = uio_kernel(one, 1);
+	KT_EXPECT_EQ(vfs_pwrite(f, &u, 0), 1);
+	KT_EXPECT_EQ(mm_fault(mm, a, false, false), 0);
+	KT_EXPECT_EQ(*bytes_at(mm, a), 'Z');
+	frame_of(mm, a, &prot);
+	KT_EXPECT_EQ(prot & MMU_WRITE, 0); /* clean: read-only until the first store */
+	KT_EXPECT_EQ(mm_fault(mm, a + 2 * PG, false, false), -EIO); /* wholly beyond EOF */
+	/* A store (write fault) makes a page dirty; msync writes it below EOF only. */
+	KT_EXPECT_EQ(mm_fault(mm, a + PG, true, false), 0);
+	frame_of(mm, a + PG, &prot);
+	KT_EXPECT(prot & MMU_WRITE);
+	memcpy(bytes_at(mm, a + PG), "dirty", 5);
+	*bytes_at(mm, a + sizeof buf) = 'X'; /* past EOF in the last page: stays out */
+	KT_EXPECT_EQ(mm_msync(mm, a, 3 * PG, false), 0);
+	KT_EXPECT_EQ(file_bytes(f, PG, got, 5), 5);
+	KT_EXPECT_EQ(strcmp(got, "dirty"), 0);
+	KT_EXPECT_EQ(f->path.ino->size, sizeof buf);
+	frame_of(mm, a + PG, &prot);
+	KT_EXPECT_EQ(prot & MMU_WRITE, 0); /* clean again */
+	KT_EXPECT_EQ(mm_msync(mm, 0x900000, PG, false), -ENOMEM);
+	/* munmap writes back what it removes. */
+	KT_EXPECT_EQ(mm_fault(mm, a + PG, true, false), 0);
+	*bytes_at(mm, a + PG) = '?';
+	KT_EXPECT_EQ(mm_unmap(mm, a + PG, PG), 0);
+	KT_EXPECT_EQ(file_bytes(f, PG, got, 2), 2);
+	KT_EXPECT_EQ(strcmp(got, "?i"), 0);
+	/* fork shares the frames; each side's mm_put writes back its dirty pages. */
+	KT_EXPECT_EQ(mm_fault(mm, a, true, false), 0);
+	struct mm *c = mm_fork(mm);
+	KT_EXPECT_EQ(frame_of(c, a, NULL), frame_of(mm, a, NULL));
+	bytes_at(c, a)[1] = 'C';
+	KT_EXPECT_EQ(bytes_at(mm, a)[1], 'C');
+	mm_put(c);
+	KT_EXPECT_EQ(file_bytes(f, 0, got, 2), 2);
+	KT_EXPECT_EQ(strcmp(got, "ZC"), 0);
+	bytes_at(mm, a)[2] = 'P'; /* still writable (dirty) in the parent */
+	/* MS_INVALIDATE drops clean pages: the next touch reads the file again. */
+	long b = mm_map(mm, 0, PG, PROT_READ, MAP_SHARED, ro, 0);
+	KT_EXPECT_EQ(mm_fault(mm, b, false, false), 0);
+	KT_EXPECT_EQ(mm_protect(mm, b, PG, RW), -EACCES); /* ro is not open for writing */
+	one[0] = 'W';
+	u = uio_kernel(one, 1);
+	KT_EXPECT_EQ(vfs_pwrite(f, &u, 3), 1);
+	KT_EXPECT_EQ(bytes_at(mm, b)[3], 'a');
+	KT_EXPECT_EQ(mm_msync(mm, b, PG, true), 0);
+	KT_EXPECT_EQ(frame_of(mm, b, NULL), 0);
+	mm_prefault(mm, b - PG, 2 * PG, false); /* what read()/write() do first */
+	KT_EXPECT(frame_of(mm, b, NULL) != 0);
+	KT_EXPECT_EQ(bytes_at(mm, b)[3], 'W');
+	mm_put(mm); /* exit: the dirty page goes to the file */
+	KT_EXPECT_EQ(file_bytes(f, 0, got, 4), 4);
+	/* The whole dirty page went back, over the 'W' written to the file after the page was
+	 * read: no shared page cache here (core/mm_sync.c). */
+	KT_EXPECT_EQ(strcmp(got, "ZCPa"), 0);
+	file_put(ro);
+	file_put(f);
 	KT_EXPECT_EQ(vfs_umount(mnt), 0);
 	KT_EXPECT_EQ(frames_now(), before);
 }

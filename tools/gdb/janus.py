@@ -13,7 +13,7 @@ Commands (each answers `help <name>`; `help user-defined` lists them):
                        symbolized; follows trap frames into the interrupted (kernel or user)
                        context; `janus-bt --tf ADDR` starts from a struct trapframe
   janus-threads        the kernel's threads, once the processes issue adds `thread_list`
-  janus-ps             the processes, once the processes issue adds `proc_table`
+  janus-ps             the processes (core/proc.c's `proc_table`)
 
 Both ports: the architecture comes from gdb (i386:x86-64 or aarch64). The layout constants
 are core/layout.h's. Page tables are read by physical address: with QEMU's

@@ -60,6 +60,10 @@ def markdown(r):
             f"{' (with local changes)' if r['git']['dirty'] else ''}. "
             f"{s['ids_active']} behaviours, {s['ids_with_tests']} with tests, "
             f"{s['tests']} tests, {s['flagged']} flagged. Schema: docs/parity.md.", ""]
+    secs = r.get("suite_seconds") or {}
+    if secs:
+        out += ["Suite times (last tools/check): " + ", ".join(
+            f"{m} {v / 60:.1f} min" for m, v in secs.items()) + ".", ""]
     out += md_summary(r) + md_changes(r) + md_panics(r) + md_flagged(r) + md_areas(r)
     out += md_matrix(r) + md_no_test(r) + md_warnings(r)
     return "\n".join(out) + "\n"
@@ -263,6 +267,9 @@ def html_cards(r):
         note = (f"{p['not_run']} not run" + (": user mode not implemented yet"
                                               if not p.get("runner_ran", True) else "")
                 if p["not_run"] else f"{p['tests_run']} test runs")
+        secs = (r.get("suite_seconds") or {}).get(col)
+        if secs is not None:
+            note += f" · suite {secs / 60:.1f} min"
         cards.append(f"""<div class="card"><h3>{E(COLUMN_TITLE[col])}</h3>
 <div class="big">{p['rate']}%</div>
 <div class="sub">{p['pass']} of {s['ids_active']} behaviours pass · {p['rate_tested']}% of the

@@ -29,7 +29,8 @@ PRECEDENCE = (FAIL, NOT_RUN, SKIP, PASS)
 NEEDS = {"console": "needs the console", "machine": "needs a whole machine",
          "kernel": "needs kernel behaviour qemu-user does not emulate"}
 # Needs that change only how Janus boots the test (Linux still runs it).
-BOOT_NEEDS = {"smp": "booted with two CPUs (tools/usertest)"}
+BOOT_NEEDS = {"smp": "booted with two CPUs (tools/usertest)",
+              "long": "given three times the usual time (tools/usertest)"}
 # The environment every test starts with, on Janus and on Linux (BEHAVIOURS.md PROC-009).
 TEST_ENV = {"PATH": "/bin:/sbin", "HOME": "/root", "TERM": "vt100"}
 

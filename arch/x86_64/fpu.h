@@ -1,10 +1,10 @@
 /*
- * arch/x86_64/signal.h: what signal.c needs from user.c, which owns the FP/SIMD state: its
+ * arch/x86_64/fpu.h: what signal.c needs from user.c, which owns the FP/SIMD state: its
  * format and size, and the running thread's registers saved, reset or loaded with interrupts
  * masked (so that a preemption cannot interleave with the area the switch path also writes).
  */
-#ifndef ARCH_X86_64_SIGNAL_H
-#define ARCH_X86_64_SIGNAL_H
+#ifndef ARCH_X86_64_FPU_H
+#define ARCH_X86_64_FPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
