@@ -35,6 +35,14 @@ void console_write(const char *s, unsigned len)
 	spin_unlock_irqrestore(&console_lock, state);
 }
 
+void console_write_raw(const char *s, unsigned len)
+{
+	unsigned long state = spin_lock_irqsave(&console_lock);
+	for (unsigned i = 0; i < len; i++)
+		arch_console_putc(s[i]);
+	spin_unlock_irqrestore(&console_lock, state);
+}
+
 void console_enter_panic_mode(void)
 {
 	__atomic_store_n(&panic_mode, true, __ATOMIC_RELAXED);

@@ -6,6 +6,8 @@
 #define CORE_CONSOLE_H
 
 void console_write(const char *s, unsigned len);
+/* The bytes as they are, no NL translation (the terminal's output processing did it). */
+void console_write_raw(const char *s, unsigned len);
 
 /* From now on, write without taking the console lock: panic may interrupt a holder. */
 void console_enter_panic_mode(void);

@@ -29,6 +29,7 @@
 #include "core/mm.h"
 #include "core/panic.h"
 #include "core/signal.h"
+#include "core/tty.h"
 #include "core/string.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -437,6 +438,7 @@ _Noreturn void proc_thread_exit(int wait_status)
 	t->proc = NULL;
 	arch_irq_restore(s);
 	if (last) {
+		tty_proc_exit(p); /* a session leader's exit hangs up its terminal */
 		release_mm(p);
 		proc_become_zombie(p);
 	}

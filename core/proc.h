@@ -84,7 +84,10 @@ struct proc {
 	struct proc *parent;      /* init for orphans; NULL only for init */
 	struct proc *children;    /* first child */
 	struct proc *sibling;     /* next child of the same parent */
-	int pgid, sid;            /* process group and session [signals issue adds the tty] */
+	int pgid, sid;            /* process group and session; the session's controlling
+	                           * terminal is the one whose session is sid (core/tty.c) */
+	bool did_exec;            /* exec'd since fork (__atomic): the parent's setpgid on it
+	                           * gives EACCES */
 
 	/* Guarded by lock. */
 	struct spinlock lock;

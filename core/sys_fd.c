@@ -9,10 +9,8 @@
  * limit stay open, as on Linux.
  *
  * ioctl: FIOCLEX, FIONCLEX, FIONBIO and FIONREAD (regular files) are answered here for every
- * file, as Linux's do_vfs_ioctl does; everything else goes to the file's own ioctl, or, for
- * the console (which has none yet), to the small terminal emulation below: TCGETS reports a
- * fixed sane termios (the console has no line discipline yet [TTY issue]), TIOCGWINSZ and
- * TIOCSWINSZ keep a window size (80x24 until set). Anything else: -ENOTTY.
+ * file, as Linux's do_vfs_ioctl does; everything else goes to the file's own ioctl (the
+ * terminal's are core/tty.c's), or is -ENOTTY.
  */
 #include "core/sys_fd.h"
 
@@ -43,9 +41,6 @@ SYSCALL_DECLARE(ioctl);
 #define CLOSE_RANGE_CLOEXEC 4u
 
 /* ioctl requests (asm-generic, used by both ports). */
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
 #define FIONREAD 0x541B
 #define FIONBIO 0x5421
 #define FIONCLEX 0x5450
@@ -213,59 +208,6 @@ long sys_fcntl(const unsigned long *a)
 
 /* ---- ioctl ------------------------------------------------------------------------------------ */
 
-/* The kernel's struct termios (TCGETS), the same layout and values on both ports. */
-struct kernel_termios {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[19];
-};
-
-struct winsize {
-	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
-
-static struct spinlock console_winsize_lock = SPINLOCK_INIT("console winsize");
-static struct winsize console_winsize = {24, 80, 0, 0}; /* guarded by console_winsize_lock */
-
-/* What Linux's tty layer starts a terminal with (tty_std_termios, B38400 8N1): canonical
- * input with echo and signals, output post-processing with NL -> CR NL. */
-static const struct kernel_termios console_termios = {
-	.c_iflag = 0400 | 02000,                       /* ICRNL | IXON */
-	.c_oflag = 01 | 04,                            /* OPOST | ONLCR */
-	.c_cflag = 017 | 060 | 0200 | 02000,           /* B38400 | CS8 | CREAD | HUPCL */
-	.c_lflag = 01 | 02 | 010 | 020 | 040 | 01000 | 04000 | 0100000,
-	/* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
-	.c_line = 0,
-	/* VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D, VTIME 0, VMIN 1, VSWTC 0, VSTART ^Q,
-	 * VSTOP ^S, VSUSP ^Z, VEOL 0, VREPRINT ^R, VDISCARD ^O, VWERASE ^W, VLNEXT ^V, VEOL2 0 */
-	.c_cc = {003, 034, 0177, 025, 004, 0, 1, 0, 021, 023, 032, 0, 022, 017, 027, 026, 0},
-};
-
-static long console_ioctl(unsigned cmd, uintptr_t arg)
-{
-	struct winsize ws;
-	unsigned long s;
-	switch (cmd) {
-	case TCGETS:
-		return put_user(arg, &console_termios);
-	case TIOCGWINSZ:
-		s = spin_lock_irqsave(&console_winsize_lock);
-		ws = console_winsize;
-		spin_unlock_irqrestore(&console_winsize_lock, s);
-		return put_user(arg, &ws);
-	case TIOCSWINSZ:
-		if (get_user(&ws, arg))
-			return -EFAULT;
-		s = spin_lock_irqsave(&console_winsize_lock);
-		console_winsize = ws;
-		spin_unlock_irqrestore(&console_winsize_lock, s);
-		/* [signals issue] SIGWINCH to the foreground process group when it changed. */
-		return 0;
-	default:
-		return -ENOTTY;
-	}
-}
-
 /* FIONBIO: *arg nonzero sets O_NONBLOCK, zero clears it. */
 static long ioctl_fionbio(struct file *f, uintptr_t arg)
 {
@@ -306,8 +248,6 @@ long sys_ioctl(const unsigned long *a)
 		r = ioctl_fionread_reg(f, arg);
 	else if (f->ops && f->ops->ioctl)
 		r = f->ops->ioctl(f, cmd, arg);
-	else if (file_is_console(f))
-		r = console_ioctl(cmd, arg);
 	else
 		r = -ENOTTY;
 	file_put(f);

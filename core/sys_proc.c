@@ -313,6 +313,8 @@ static long setpgid_locked(struct proc *self, struct proc *p, int pgid)
 		return -ESRCH;
 	if (p->sid != self->sid)
 		return -EPERM;
+	if (p != self && __atomic_load_n(&p->did_exec, __ATOMIC_RELAXED))
+		return -EACCES;
 	if (p->sid == p->pid)
 		return -EPERM; /* a session leader keeps its group */
 	if (pgid != p->pid && !pgrp_in_session_locked(pgid, self->sid))

@@ -9,18 +9,15 @@
  * operations are also registered by number (vfs_register_chrdev), so a device node on any
  * file system opens the same device.
  *
- * /dev/console and /dev/tty write to the kernel console and read from the console input ring:
- * a read sleeps (devfs_console_wait: console_input_wait, woken by the receive interrupt) until
- * at least one byte is there, then returns what is buffered, raw: no echo, no line editing,
- * no CR to NL (the line discipline arrives with the TTY issue). /dev/tty is the console until processes have controlling terminals.
+ * /dev/console and /dev/tty are terminals: their operations are core/tty.c's (the host suite
+ * gives stand-ins).
  *
  * /dev/random and /dev/urandom come from a xoshiro256** generator seeded from the monotonic
  * clock (the cycle counter) and the RTC, with the clock mixed in again on every request and
  * written bytes mixed into the state. It is NOT cryptographic: unpredictable enough for
  * address-space layout and temporary names, not for keys.
  */
-#include "core/console.h"
-#include "core/console_input.h"
+#include "core/tty.h"
 #include "core/errno.h"
 #include "core/kheap.h"
 #include "core/poll.h"
@@ -164,62 +161,6 @@ static int64_t seek_zero(struct file *f, int64_t off, int whence)
 	return 0;
 }
 
-/* ---- Console ------------------------------------------------------------------------------------ */
-
-void (*devfs_console_wait)(void) = console_input_wait;
-
-static long console_read(struct file *f, struct uio *u, uint64_t pos)
-{
-	if (u->resid == 0)
-		return 0;
-	int c;
-	while ((c = console_input_getc()) < 0) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (signal_pending())
-			return -ERESTARTSYS;
-		devfs_console_wait();
-	}
-	long done = 0;
-	while (c >= 0) {
-		char buf[64];
-		size_t n = 0;
-		do
-			buf[n++] = (char)c;
-		while (n < sizeof(buf) && n < u->resid && (c = console_input_getc()) >= 0);
-		long r = uio_copy_out(u, buf, n);
-		if (r < 0)
-			return done ? done : r;
-		done += r;
-		c = u->resid > 0 && n == sizeof(buf) ? console_input_getc() : -1;
-	}
-	return done;
-}
-
-static long console_write_op(struct file *f, struct uio *u, uint64_t pos)
-{
-	char buf[CHUNK];
-	long done = 0;
-	while (u->resid > 0) {
-		long r = uio_copy_in(u, buf, CHUNK);
-		if (r < 0)
-			return done ? done : r;
-		console_write(buf, (unsigned)r);
-		done += r;
-	}
-	return done;
-}
-
-/* Readable when input is buffered; always writable (output goes straight to the console). */
-static unsigned console_poll(struct file *f, struct poll_table *pt)
-{
-	return console_input_poll(f, pt) | POLLOUT | POLLWRNORM;
-}
-
-static int64_t seek_none(struct file *f, int64_t off, int whence)
-{
-	return -ESPIPE;
-}
 
 static const struct file_ops null_fops = {
 	.read = read_nothing, .write = write_discard, .llseek = seek_zero};
@@ -229,8 +170,6 @@ static const struct file_ops full_fops = {
 	.read = read_zeros, .write = write_full, .llseek = seek_zero};
 static const struct file_ops random_fops = {
 	.read = read_random, .write = write_random, .llseek = seek_zero};
-static const struct file_ops console_fops = {
-	.read = console_read, .write = console_write_op, .llseek = seek_none, .poll = console_poll};
 
 /* ---- The file system -------------------------------------------------------------------------- */
 
@@ -244,8 +183,8 @@ static const struct devfs_dev {
 	{"full", 1, 7, 0666, &full_fops},
 	{"random", 1, 8, 0666, &random_fops},
 	{"urandom", 1, 9, 0666, &random_fops},
-	{"tty", 5, 0, 0666, &console_fops},
-	{"console", 5, 1, 0600, &console_fops},
+	{"tty", 5, 0, 0666, &tty_dev_fops},
+	{"console", 5, 1, 0600, &tty_console_fops},
 };
 #define NDEVS (sizeof(devs) / sizeof(devs[0]))
 

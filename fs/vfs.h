@@ -408,9 +408,6 @@ const struct file_ops *vfs_chrdev_fops(uint32_t rdev);
 /* ---- devfs and tmpfs (fs/devfs.c, fs/tmpfs.c) ------------------------------------------- */
 
 extern const struct file_system_type devfs_fs_type, tmpfs_fs_type, procfs_fs_type;
-/* How a blocking /dev/console read waits for input to arrive: the default polls every 100 us;
- * the processes issue points it at a wait queue, the host suite at a stub. */
-extern void (*devfs_console_wait)(void);
 /* Bytes from the kernel's PRNG (/dev/urandom, getrandom). NOT cryptographic: xoshiro256**
  * seeded from the cycle counter and the RTC. */
 void devfs_random_bytes(void *buf, size_t n);

@@ -10,10 +10,13 @@
 
 #include "core/console.h"
 #include "core/console_input.h"
+#include "core/errno.h"
 #include "core/layout.h"
 #include "core/pmm.h"
 #include "core/signal.h"
 #include "core/time.h"
+#include "core/tty.h"
+#include "core/uio.h"
 #include "tests/host/vfs_test.h"
 
 struct stub_console stub_console;
@@ -46,6 +49,52 @@ unsigned console_input_poll(struct file *f, struct poll_table *pt)
 {
 	return stub_console.in_pos < stub_console.in_len ? 0x041u : 0; /* POLLIN | POLLRDNORM */
 }
+
+/* ---- The stand-in terminal for devfs's /dev/console and /dev/tty ---- */
+
+void (*devfs_console_wait)(void) = console_input_wait;
+
+static long stub_tty_read(struct file *f, struct uio *u, uint64_t pos)
+{
+	if (u->resid == 0)
+		return 0;
+	int c;
+	while ((c = console_input_getc()) < 0) {
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		devfs_console_wait();
+	}
+	char buf[256];
+	size_t n = 0;
+	do
+		buf[n++] = (char)c;
+	while (n < sizeof(buf) && n < u->resid && (c = console_input_getc()) >= 0);
+	return uio_copy_out(u, buf, n);
+}
+
+static long stub_tty_write(struct file *f, struct uio *u, uint64_t pos)
+{
+	char buf[256];
+	long done = 0;
+	while (u->resid > 0) {
+		long r = uio_copy_in(u, buf, sizeof(buf));
+		if (r < 0)
+			return done ? done : r;
+		console_write(buf, (unsigned)r);
+		done += r;
+	}
+	return done;
+}
+
+static int64_t stub_tty_seek(struct file *f, int64_t off, int whence)
+{
+	return -ESPIPE;
+}
+
+const struct file_ops tty_console_fops = {
+	.read = stub_tty_read, .write = stub_tty_write, .llseek = stub_tty_seek};
+const struct file_ops tty_dev_fops = {
+	.read = stub_tty_read, .write = stub_tty_write, .llseek = stub_tty_seek};
 
 static uint64_t fake_ns = 1000000000ull;
 

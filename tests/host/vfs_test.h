@@ -17,6 +17,10 @@ struct stub_console {
 	size_t in_len, in_pos;
 };
 extern struct stub_console stub_console;
+/* The stand-in terminal (core/tty.c is not in the host build): reads return what the stub
+ * console has buffered; with nothing there, a read calls devfs_console_wait (which a test may
+ * point at something that "types") and tries again. */
+extern void (*devfs_console_wait)(void);
 /* Frames the stub allocator has handed out and not had back. */
 extern long stub_pages_live;
 

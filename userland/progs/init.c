@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,8 +38,12 @@ static void set_environment(void)
 	if (chdir(HOME) != 0 && chdir("/") != 0)
 		fprintf(stderr, "init: cannot chdir to %s or /: %s\n", HOME, strerror(errno));
 	/* Session leader, so that a later controlling terminal belongs to this session; a
-	 * failure (already a leader) changes nothing for the shell. */
+	 * failure (already a leader) changes nothing for the shell. The console becomes its
+	 * controlling terminal (opening /dev/console never does that, as on Linux), so the shell
+	 * gets job control: ^C, ^Z, fg and bg. */
 	setsid();
+	if (isatty(0) && ioctl(0, TIOCSCTTY, 0) != 0)
+		fprintf(stderr, "init: TIOCSCTTY: %s\n", strerror(errno));
 }
 
 /* Reap children until `pid` ends; its wait status, or -1 if it cannot be waited for. */

@@ -1,0 +1,131 @@
+// covers: USER-012
+//
+// Interactive job control in busybox ash on the console. The keys are "typed" with TIOCSTI
+// (the bytes enter the console's line discipline as if they came from the serial line), one
+// step at a time, each after the shell's previous output has appeared; the shell's stdout and
+// stderr go to a pipe this test reads, while its stdin is the console, its controlling
+// terminal. Steps: `sleep 100` then ^C gives $? 130; `sleep 100`, ^Z stops it, `bg` resumes
+// it, `jobs` shows it Running, `fg` brings it back and ^C ends it; the shell prints a fresh
+// prompt after each; DEL and ^U edit the line. Needs the console.
+#define _GNU_SOURCE
+#include "jtest.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int out_fd;
+static char out[65536];
+static size_t out_len, cursor;
+
+/* Read the shell's output until want appears after the cursor; the cursor moves past it. */
+static bool expect(const char *want)
+{
+	for (;;) {
+		out[out_len] = 0;
+		char *hit = strstr(out + cursor, want);
+		if (hit) {
+			cursor = (size_t)(hit - out) + strlen(want);
+			return true;
+		}
+		if (out_len + 1 >= sizeof out)
+			return false;
+		long r = read(out_fd, out + out_len, sizeof out - 1 - out_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			jt_diag("reading the shell's output: %ld %s", r, r ? jt_errname(errno) : "EOF");
+			return false;
+		}
+		out_len += (size_t)r;
+	}
+}
+
+static void type(const char *s)
+{
+	for (; *s; s++)
+		if (ioctl(0, TIOCSTI, s) != 0)
+			jt_diag("TIOCSTI: %s", jt_errname(errno));
+}
+
+static void step(const char *keys, const char *want, const char *what)
+{
+	type(keys);
+	bool ok = expect(want);
+	JT_OK(ok, "%s: the shell printed \"%s\"", what, want);
+	if (!ok) {
+		out[out_len] = 0;
+		jt_diag("shell output so far: %s", out + (cursor > 200 ? cursor - 200 : 0));
+	}
+}
+
+static pid_t start_shell(void)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	pid_t c = fork();
+	if (c == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		setenv("PS1", "PROMPT$ ", 1);
+		setenv("TERM", "dumb", 1);
+		execl("/bin/sh", "sh", "-i", (char *)0);
+		_exit(127);
+	}
+	close(p[1]);
+	out_fd = p[0];
+	return c;
+}
+
+int main(void)
+{
+	if (getsid(0) != getpid())
+		setsid();
+	ioctl(0, TIOCSCTTY, 0);
+	signal(SIGTTOU, SIG_IGN);
+	/* No echo on the console: the shell's line editing echoes to its (piped) output, and a
+	 * "^C" echoed on the console would run into this test's next TAP line. */
+	struct termios t;
+	tcgetattr(0, &t);
+	t.c_lflag &= ~ECHO;
+	tcsetattr(0, TCSANOW, &t);
+	jt_mark();
+	pid_t sh = start_shell();
+	JT_OK(expect("PROMPT$ "), "the first prompt");
+	step("sleep 100\n", "", "start sleep");
+	usleep(500000);
+	step("\003", "PROMPT$ ", "^C ends the foreground job");
+	step("echo rc=$?\n", "rc=130", "$? after ^C");
+	step("sleep 100\n", "", "start sleep again");
+	usleep(500000);
+	step("\032", "Stopped", "^Z stops it");
+	expect("PROMPT$ ");
+	step("bg\n", "sleep 100", "bg resumes it");
+	expect("PROMPT$ ");
+	step("jobs\n", "Running", "jobs lists it running");
+	expect("PROMPT$ ");
+	step("fg\n", "sleep 100", "fg brings it back");
+	usleep(500000);
+	step("\003", "PROMPT$ ", "^C ends it");
+	step("echo rc=$?\n", "rc=130", "$? after fg and ^C");
+	step("echo abx\177c\n", "abc", "DEL erases");
+	step("echo junk\025echo ok$((1+1))\n", "ok2", "^U kills the line");
+	jt_behaviour("USER-012", jt_failures_since_mark() == 0,
+		     "^C with $? 130, ^Z, bg, jobs, fg, ^C; DEL and ^U");
+	/* [poll issue] USER-011's `sleep 1 &` waits at the prompt until a SIGCHLD interrupts the
+	 * shell's read of the terminal: busybox's line editing polls first and restarts poll on
+	 * EINTR, but without poll (NOSYS today) the interrupted read ends the shell. */
+	type("exit 7\n");
+	int st = 0;
+	JT_EQ(waitpid(sh, &st, 0), sh);
+	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);
+	tcsetpgrp(0, getpgrp());
+	return jt_done();
+}
