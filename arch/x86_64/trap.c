@@ -94,7 +94,9 @@ static void idt_set(unsigned vector, uintptr_t handler, unsigned ist)
 		.offset_lo = handler & 0xffff,
 		.selector = GDT_KERNEL_CODE,
 		.ist = (uint8_t)ist,
-		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		/* present, 64-bit interrupt gate; DPL 3 only for int3 (#BP) and into (#OF), which
+		 * user code raises itself (as on Linux), so they arrive as themselves, not as #GP */
+		.type_attr = vector == 3 || vector == 4 ? 0xee : 0x8e,
 		.offset_mid = (handler >> 16) & 0xffff,
 		.offset_hi = (uint32_t)(handler >> 32),
 	};
