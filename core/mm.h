@@ -70,7 +70,7 @@
 #define PROT_GROWSDOWN 0x01000000
 #define PROT_GROWSUP 0x02000000
 
-/* madvise(2) advice values (asm-generic, the same on both ports). */
+/* madvise(2) advice values (Linux's generic ones, the same on both ports). */
 #define MADV_NORMAL 0
 #define MADV_RANDOM 1
 #define MADV_SEQUENTIAL 2

@@ -40,7 +40,7 @@ SYSCALL_DECLARE(ioctl);
 #define CLOSE_RANGE_UNSHARE 2u
 #define CLOSE_RANGE_CLOEXEC 4u
 
-/* ioctl requests (asm-generic, used by both ports). */
+/* ioctl requests (Linux's generic numbers, used by both ports). */
 #define FIONREAD 0x541B
 #define FIONBIO 0x5421
 #define FIONCLEX 0x5450

@@ -223,7 +223,7 @@ long sys_statx(const unsigned long *a)
 
 /* ---- statfs -------------------------------------------------------------------------------- */
 
-/* include/uapi/asm-generic/statfs.h with a 64-bit word: 120 bytes on both ports. */
+/* Linux's generic uapi statfs.h with a 64-bit word: 120 bytes on both ports. */
 struct linux_statfs {
 	int64_t f_type, f_bsize;
 	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;

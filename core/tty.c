@@ -39,7 +39,7 @@
 #include "core/ktimer.h"
 #include "fs/vfs.h"
 
-/* ioctl requests, asm-generic (both ports). */
+/* ioctl requests, Linux's generic numbers (both ports). */
 #define TCGETS 0x5401
 #define TCSETS 0x5402
 #define TCSETSW 0x5403
