@@ -35,42 +35,6 @@
 #include "trapframe.h"
 #include "x86.h"
 
-	.macro SAVE_GPRS
-	mov %rax, TF_RAX(%rsp)
-	mov %rbx, TF_RBX(%rsp)
-	mov %rcx, TF_RCX(%rsp)
-	mov %rdx, TF_RDX(%rsp)
-	mov %rsi, TF_RSI(%rsp)
-	mov %rdi, TF_RDI(%rsp)
-	mov %rbp, TF_RBP(%rsp)
-	mov %r8, TF_R8(%rsp)
-	mov %r9, TF_R9(%rsp)
-	mov %r10, TF_R10(%rsp)
-	mov %r11, TF_R11(%rsp)
-	mov %r12, TF_R12(%rsp)
-	mov %r13, TF_R13(%rsp)
-	mov %r14, TF_R14(%rsp)
-	mov %r15, TF_R15(%rsp)
-	.endm
-
-	.macro RESTORE_GPRS
-	mov TF_RAX(%rsp), %rax
-	mov TF_RBX(%rsp), %rbx
-	mov TF_RCX(%rsp), %rcx
-	mov TF_RDX(%rsp), %rdx
-	mov TF_RSI(%rsp), %rsi
-	mov TF_RDI(%rsp), %rdi
-	mov TF_RBP(%rsp), %rbp
-	mov TF_R8(%rsp), %r8
-	mov TF_R9(%rsp), %r9
-	mov TF_R10(%rsp), %r10
-	mov TF_R11(%rsp), %r11
-	mov TF_R12(%rsp), %r12
-	mov TF_R13(%rsp), %r13
-	mov TF_R14(%rsp), %r14
-	mov TF_R15(%rsp), %r15
-	.endm
-
 	.text
 	.globl x86_syscall_entry
 	.type x86_syscall_entry, @function
