@@ -216,6 +216,17 @@ unsigned proc_count(void)
 	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
 }
 
+unsigned proc_user_tasks(uint32_t uid)
+{
+	unsigned n = 0;
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	for (struct proc *p = proc_table; p; p = p->all_next)
+		if (p->cred.uid == uid) /* a zombie counts as one task until it is reaped */
+			n += p->state == PROC_ALIVE ? __atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) : 1;
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	return n;
+}
+
 /* ---- Threads of a process -------------------------------------------------------------------- */
 
 void proc_add_thread(struct proc *p, struct thread *t)

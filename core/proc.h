@@ -225,6 +225,9 @@ struct fdtable *proc_get_fdt(struct proc *p);
 /* Number of live processes (sysinfo's procs). */
 unsigned proc_count(void);
 
+/* Tasks (threads of live processes, and zombies) whose real uid is uid: RLIMIT_NPROC's count. */
+unsigned proc_user_tasks(uint32_t uid);
+
 /* ---- For the process code (core/proc*.c, core/exec.c, core/sys_proc.c) ---------------- */
 
 /* A zeroed process with a fresh pid, default limits and umask, one reference (the tree's). */

@@ -135,11 +135,25 @@ static struct thread *clone_thread(struct proc *p, unsigned long flags, uintptr_
 	return t;
 }
 
+/* RLIMIT_NPROC as Linux applies it at fork: the tasks of the caller's real uid, threads
+ * included, may not exceed the limit; root (real or effective uid 0, Linux's
+ * CAP_SYS_RESOURCE) is exempt. The count and the creation are not one atomic step, so racing
+ * clones may overshoot by the number of racers. */
+static int clone_nproc_check(const struct proc *parent)
+{
+	uint64_t lim = __atomic_load_n(&parent->rlim[RLIMIT_NPROC].cur, __ATOMIC_RELAXED);
+	if (parent->cred.uid == 0 || parent->cred.euid == 0 || lim == RLIM_INFINITY)
+		return 0;
+	return proc_user_tasks(parent->cred.uid) >= lim ? -EAGAIN : 0;
+}
+
 long proc_clone(unsigned long flags, uintptr_t newsp, uintptr_t ptid, uintptr_t ctid,
 		uintptr_t tls)
 {
 	struct proc *parent = proc_current(), *p = parent;
 	int err = clone_check_flags(flags);
+	if (!err)
+		err = clone_nproc_check(parent);
 	if (err)
 		return err;
 	if (!(flags & CLONE_THREAD) && (err = clone_proc(parent, flags, &p)) != 0)
