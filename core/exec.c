@@ -216,6 +216,7 @@ static void exec_commit(struct proc *p, struct mm *mm, const char *path, const s
 	t->altstack = (struct sigaltstack_k){0}; /* the mask and pending signals stay */
 	set_comm(p, path);
 	__atomic_store_n(&p->did_exec, true, __ATOMIC_RELAXED); /* setpgid on it: EACCES */
+	__atomic_fetch_add(&p->self_exec_id, 1, __ATOMIC_RELAXED);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	t->clear_child_tid = 0;
 	proc_vfork_release(p);

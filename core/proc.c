@@ -335,6 +335,7 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 		p->children = c->sibling;
 		c->parent = init_proc;
+		c->exit_signal = SIGCHLD; /* as Linux: "we don't want people slaying init" */
 		c->sibling = init_proc->children;
 		init_proc->children = c;
 		zombie |= c->state == PROC_ZOMBIE;
@@ -441,13 +442,18 @@ _Noreturn void proc_thread_exit(int wait_status)
 			futex_wake_addr(p->mm, t->clear_child_tid, 1);
 	}
 	signal_flush_thread(t);
+	/* From here on the thread is a kernel thread. Leaving p's thread list, dropping t->proc
+	 * and leaving p's address space happen with interrupts off, as one step: preempted in
+	 * between, the switch back would follow t->proc to an mm that p's last thread may have
+	 * released meanwhile (seen on aarch64 at -smp 2), and this CPU would keep running on
+	 * page tables that release frees. */
+	unsigned long s = arch_irq_save();
 	bool last = proc_remove_thread(p, t);
+	t->proc = NULL;
+	arch_aspace_activate(arch_kernel_aspace());
+	arch_irq_restore(s);
 	if (t->tid != p->pid)
 		pid_free(t->tid);
-	/* From here on the thread is a kernel thread: the switch away must not look at p. */
-	unsigned long s = arch_irq_save();
-	t->proc = NULL;
-	arch_irq_restore(s);
 	if (last) {
 		tty_proc_exit(p); /* a session leader's exit hangs up its terminal */
 		release_mm(p);

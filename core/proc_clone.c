@@ -103,6 +103,9 @@ static int clone_proc(struct proc *parent, unsigned long flags, struct proc **ou
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
 	p->exit_signal = (int)(flags & CSIGNAL);
+	p->parent_exec_id = (flags & CLONE_PARENT) ? parent->parent_exec_id
+						   : __atomic_load_n(&parent->self_exec_id,
+								     __ATOMIC_RELAXED);
 	*out = p;
 	return 0;
 }
