@@ -10,8 +10,10 @@
 // kernel move the PC to abort_ip before the handler's frame is built (rseq_run returns 1, not
 // the commit's 0; the frame's saved PC is abort_ip) and clear rseq_cs; a preemption by a spinning child aborts it the same way
 // with no signal at all; a signal outside a section clears a stale rseq_cs (the lazy clear);
-// a section whose abort_ip is not preceded by the registered signature gets SIGSEGV. fork
-// keeps the registration, a new thread starts without one, exec drops it.
+// a section whose abort_ip is not preceded by the registered signature gets SIGSEGV; four
+// threads incrementing a per-CPU counter inside a section (load, delay, store) lose no
+// increment and see aborts. fork keeps the registration, a new thread starts without one,
+// exec drops it.
 //
 // Registered with the 'kernel' need: qemu-user does not implement rseq for its guest
 // (qemu-x86_64 7.2, the reference runner's, logs "Unknown syscall 334" and answers ENOSYS to
@@ -27,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -57,6 +60,16 @@ __asm__(".text\n.globl rseq_run, rseq_start, rseq_post, rseq_abort\n"
 	"rseq_post:\n  xorl %eax, %eax\n  ret\n"
 	"  .long 0x53053053\n"
 	"rseq_abort:\n  movl $1, %eax\n  ret\n");
+/* inc_run(area, cs, counters): counters[cpu]++ for the CPU read from cpu_id_start, with a
+ * short delay between the load and the committing store. */
+__asm__(".text\n.globl inc_run, inc_start, inc_post, inc_abort\n"
+	"inc_run:\n  movl (%rdi), %eax\n  movq %rsi, 8(%rdi)\n"
+	"inc_start:\n  cmpl 4(%rdi), %eax\n  jne inc_abort\n"
+	"  movq (%rdx,%rax,8), %rcx\n  movl $200, %r8d\n1:\n  decl %r8d\n  jnz 1b\n"
+	"  addq $1, %rcx\n  movq %rcx, (%rdx,%rax,8)\n"
+	"inc_post:\n  xorl %eax, %eax\n  ret\n"
+	"  .long 0x53053053\n"
+	"inc_abort:\n  movl $1, %eax\n  ret\n");
 #elif defined(__aarch64__)
 #define SIG 0xd428bc00u
 __asm__(".text\n.globl rseq_run, rseq_start, rseq_post, rseq_abort\n"
@@ -65,14 +78,24 @@ __asm__(".text\n.globl rseq_run, rseq_start, rseq_post, rseq_abort\n"
 	"rseq_post:\n  mov x0, #0\n  ret\n"
 	"  .long 0xd428bc00\n"
 	"rseq_abort:\n  mov x0, #1\n  ret\n");
+__asm__(".text\n.globl inc_run, inc_start, inc_post, inc_abort\n"
+	"inc_run:\n  ldr w3, [x0]\n  str x1, [x0, #8]\n"
+	"inc_start:\n  ldr w4, [x0, #4]\n  cmp w3, w4\n  b.ne inc_abort\n"
+	"  ldr x5, [x2, x3, lsl #3]\n  mov w6, #200\n1:\n  subs w6, w6, #1\n  b.ne 1b\n"
+	"  add x5, x5, #1\n  str x5, [x2, x3, lsl #3]\n"
+	"inc_post:\n  mov x0, #0\n  ret\n"
+	"  .long 0xd428bc00\n"
+	"inc_abort:\n  mov x0, #1\n  ret\n");
 #else
 #error "no critical section for this architecture"
 #endif
 long rseq_run(struct rseq_area *area, const struct rseq_cs_desc *cs, volatile int *stop);
 extern char rseq_start[], rseq_post[], rseq_abort[];
+long inc_run(struct rseq_area *area, const struct rseq_cs_desc *cs, long *counters);
+extern char inc_start[], inc_post[], inc_abort[];
 
 static struct rseq_area area, area2;
-static struct rseq_cs_desc cs;
+static struct rseq_cs_desc cs, inc_cs;
 static volatile int stop, alarms;
 static volatile uintptr_t saved_pc;
 
@@ -198,6 +221,62 @@ static void check_bad_signature(void)
 	       "status %#x", st);
 }
 
+/* Per-CPU counters: threads sharing the CPU increment counters[cpu] only inside a critical
+ * section. A preemption between the load and the store that did not abort would let the
+ * preempted thread store a stale value over the others' increments; with aborts the sum is
+ * exact. */
+#define INC_THREADS 4
+#define INC_EACH 20000
+static long counters[64];
+static long inc_aborts, inc_done;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* At least INC_EACH increments, then more until some thread has seen an abort (a fast host
+ * may finish the first ones between two ticks), for at most 5 s. */
+static void *inc_main(void *arg)
+{
+	(void)arg;
+	static __thread struct rseq_area my;
+	if (sys_rseq(&my, 32, 0, SIG) != 0)
+		return NULL;
+	long done = 0, aborts = 0, end = now_ms() + 5000;
+	while (done < INC_EACH ||
+	       (!__atomic_load_n(&inc_aborts, __ATOMIC_RELAXED) && (done % 1000 || now_ms() < end))) {
+		if (inc_run(&my, &inc_cs, counters) == 0)
+			done++;
+		else if (!aborts++)
+			__atomic_add_fetch(&inc_aborts, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&inc_done, done, __ATOMIC_RELAXED);
+	return &my;
+}
+
+static void check_percpu_counters(void)
+{
+	pthread_t th[INC_THREADS];
+	int started = 0, registered = 0;
+	for (int i = 0; i < INC_THREADS; i++)
+		started += pthread_create(&th[i], NULL, inc_main, NULL) == 0;
+	for (int i = 0; i < started; i++) {
+		void *r = NULL;
+		pthread_join(th[i], &r);
+		registered += r != NULL;
+	}
+	JT_EQ(registered, INC_THREADS);
+	long sum = 0;
+	for (int i = 0; i < 64; i++)
+		sum += counters[i];
+	JT_EQV(sum, inc_done); /* no increment lost */
+	JT_OKV(inc_aborts > 0, "preempted increments were aborted", "%ld threads saw aborts",
+	       inc_aborts);
+}
+
 static void *thread_main(void *arg)
 {
 	(void)arg;
@@ -244,12 +323,16 @@ int main(int argc, char **argv)
 	cs.start_ip = (uintptr_t)rseq_start;
 	cs.post_commit_offset = (uintptr_t)rseq_post - (uintptr_t)rseq_start;
 	cs.abort_ip = (uintptr_t)rseq_abort;
+	inc_cs.start_ip = (uintptr_t)inc_start;
+	inc_cs.post_commit_offset = (uintptr_t)inc_post - (uintptr_t)inc_start;
+	inc_cs.abort_ip = (uintptr_t)inc_abort;
 
 	check_registration();
 	check_signal_abort();
 	check_preempt_abort();
 	check_bad_signature();
 	check_inheritance(argv[0]);
+	check_percpu_counters();
 
 	area.cpu_id_start = 5;
 	JT_EQ(sys_rseq(&area, 32, RSEQ_FLAG_UNREGISTER, SIG), 0);
