@@ -127,10 +127,10 @@ static int rseq_ip_fixup(struct thread *t, struct trapframe *tf, bool may_abort)
  * read, the switch marks it again and user_return comes back here. */
 static int rseq_update_cpu(struct thread *t)
 {
-	unsigned long s = arch_irq_save();
-	uint32_t cpu[2] = {arch_cpu_id(), 0};
+	unsigned long s = arch_irq_save(); /* a consistent read of this CPU's id */
+	uint32_t id = arch_cpu_id();
 	arch_irq_restore(s);
-	cpu[1] = cpu[0];
+	uint32_t cpu[2] = {id, id}; /* cpu_id_start, cpu_id */
 	return copy_to_user(t->rseq + OFF_CPU_ID_START, cpu, sizeof(cpu));
 }
 
