@@ -28,6 +28,7 @@
 #include "core/kprintf.h"
 #include "core/mm.h"
 #include "core/panic.h"
+#include "core/rseq.h"
 #include "core/signal.h"
 #include "core/tty.h"
 #include "core/string.h"
@@ -502,6 +503,12 @@ void user_return(struct trapframe *tf)
 		if (arch_this_cpu()->need_resched) {
 			arch_irq_enable();
 			sched_yield();
+			arch_irq_disable();
+			continue;
+		}
+		if (t->rseq_events) { /* switched out since the last return (core/rseq.c) */
+			arch_irq_enable();
+			rseq_notify_resume(tf);
 			arch_irq_disable();
 			continue;
 		}

@@ -19,6 +19,7 @@
 #include "core/kheap.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/rseq.h"
 #include "core/signal.h"
 #include "core/string.h"
 #include "core/syscall.h"
@@ -135,6 +136,7 @@ static struct thread *clone_thread(struct proc *p, unsigned long flags, uintptr_
 	 * address space without vfork (a new thread must not run handlers on its creator's). */
 	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM)
 		t->altstack = thread_current()->altstack;
+	rseq_fork(t, (flags & CLONE_VM) != 0);
 	return t;
 }
 
