@@ -9,7 +9,9 @@
 //     stack, heap objects, a pipe buffer) and must fail cleanly or succeed;
 //  3. page tables: the child fills memory until a few frames remain, then touches one page per
 //     2 MiB of a fresh region, so that each touch needs a new last-level table as well as the
-//     page (twice, once shifted by one frame, so both allocations get to be the one that fails).
+//     page (twice, once shifted by one frame, so both allocations get to be the one that fails);
+//  and case 2 again with a SIGSEGV handler that returns, which must not keep the child
+//     retrying its fault forever (Janus, like Linux's OOM killer, sends SIGKILL).
 // Each child must end WIFSIGNALED with SIGKILL (Linux's OOM killer) or SIGSEGV (a fault the
 // kernel could not resolve), while a bystander child sleeping through it all, and the parent,
 // go on. After each death the machine's free memory must come back to its level before the
@@ -193,6 +195,7 @@ static void case_cow(pid_t bystander)
 	shm->progress = 0;
 	pid_t c = fork();
 	if (c == 0) {
+		alarm(120);
 		pretouch_stack();
 		for (size_t i = 0; i < pages; i++) {
 			r[i * PG] = 0xEE; /* a copy-on-write fault per page */
@@ -214,13 +217,23 @@ static void case_cow(pid_t bystander)
 	munmap((void *)r, pages * PG);
 }
 
-static void case_demand_zero(pid_t bystander)
+static void on_segv(int sig)
+{
+	(void)sig; /* returns: the fault is retried */
+}
+
+/* With catch, the child has a SIGSEGV handler that returns, which must not let it retry the
+ * fault forever while the machine has no memory left. */
+static void case_demand_zero(pid_t bystander, bool catch)
 {
 	warm_up();
 	long before = free_pages();
 	memset((void *)&shm->progress, 0, 6 * sizeof(long));
 	pid_t c = fork();
 	if (c == 0) {
+		alarm(120); /* a fault retried forever ends as SIGALRM, not as a hung test */
+		if (catch)
+			signal(SIGSEGV, on_segv);
 		pretouch_stack();
 		fill_memory(24);
 		kernel_allocations();
@@ -228,7 +241,9 @@ static void case_demand_zero(pid_t bystander)
 		_exit(0);
 	}
 	int st = wait_status(c);
-	JT_OKV(oom_death(st), "demand-zero OOM: the child dies by SIGKILL or SIGSEGV",
+	JT_OKV(oom_death(st),
+	       catch ? "demand-zero OOM with a SIGSEGV handler: the child dies by SIGKILL or SIGSEGV"
+		     : "demand-zero OOM: the child dies by SIGKILL or SIGSEGV",
 	       "status %#x after %ld pages", st, shm->progress);
 	jt_diag("  with <= 24 frames free: fork %ld ok %ld failed, pipe %ld ok %ld failed",
 		shm->fork_ok, shm->fork_fail, shm->pipe_ok, shm->pipe_fail);
@@ -242,6 +257,7 @@ static void case_tables(pid_t bystander, int shift)
 	shm->progress = 0;
 	pid_t c = fork();
 	if (c == 0) {
+		alarm(120);
 		pretouch_stack();
 		fill_memory(64 + shift);
 		shm->stage = shm->progress;
@@ -273,7 +289,8 @@ int main(void)
 	}
 	close(go[0]);
 	case_cow(bystander);
-	case_demand_zero(bystander);
+	case_demand_zero(bystander, false);
+	case_demand_zero(bystander, true);
 	case_tables(bystander, 0);
 	case_tables(bystander, 1);
 	JT_EQ(write(go[1], "q", 1), 1);
