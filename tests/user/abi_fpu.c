@@ -119,6 +119,21 @@ static int run(double seed, const struct result *want, int mode, pid_t peer)
 	return bad;
 }
 
+/* The child: upward rounding on seed_a; upward is what the parent computed that way. */
+static _Noreturn void child(const int *ready, pid_t parent, const struct result *upward)
+{
+	if (fesetround(FE_UPWARD) != 0)
+		_exit(100);
+	struct result want = compute(seed_a, STEPS);
+	close(ready[0]);
+	write(ready[1], "r", 1); /* the parent starts its rounds once our mode is set */
+	close(ready[1]);
+	int bad = run(seed_a, &want, FE_UPWARD, parent);
+	if (!same(&want, upward))
+		bad += 2000; /* upward in the child differs from upward in the parent */
+	_exit(bad > 250 ? 250 : bad);
+}
+
 int main(void)
 {
 	jt_mark();
@@ -140,19 +155,8 @@ int main(void)
 	JT_EQ(pipe(ready), 0);
 	pid_t parent = getpid();
 	pid_t c = fork();
-	if (c == 0) {
-		/* The child: upward rounding on seed_a. */
-		if (fesetround(FE_UPWARD) != 0)
-			_exit(100);
-		struct result want = compute(seed_a, STEPS);
-		close(ready[0]);
-		write(ready[1], "r", 1);
-		close(ready[1]);
-		int bad = run(seed_a, &want, FE_UPWARD, parent);
-		if (!same(&want, &upward))
-			bad += 2000; /* upward in the child differs from upward in the parent */
-		_exit(bad > 250 ? 250 : bad);
-	}
+	if (c == 0)
+		child(ready, parent, &upward);
 	close(ready[1]);
 	char b;
 	JT_EQ(read(ready[0], &b, 1), 1); /* the child has set its rounding mode */
