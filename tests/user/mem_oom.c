@@ -1,7 +1,7 @@
-// covers: MEM-019
+// covers: MEM-019 ROBUST-002
 //
-// Running out of memory in a fault kills only the faulting process. Three children each
-// exhaust the machine's frames in a different fault path:
+// Running out of memory in a fault kills only the faulting process. Children exhaust the
+// machine's frames, each in a different fault path:
 //  1. copy-on-write: the parent fills a private region of 60% of free memory and forks; the
 //     child writes every page of it, which needs more frames than are left, so a copy fails;
 //  2. demand-zero: the child touches fresh anonymous pages until one cannot be had; on the way,
@@ -12,10 +12,14 @@
 //     page (twice, once shifted by one frame, so both allocations get to be the one that fails);
 //  and case 2 again with a SIGSEGV handler that returns, which must not keep the child
 //     retrying its fault forever (Janus, like Linux's OOM killer, sends SIGKILL).
-// Each child must end WIFSIGNALED with SIGKILL (Linux's OOM killer) or SIGSEGV (a fault the
-// kernel could not resolve), while a bystander child sleeping through it all, and the parent,
-// go on. After each death the machine's free memory must come back to its level before the
-// fork (within 16 pages), and the kernel must still fork, exec-free work and pipe as before.
+// Each child must end WIFSIGNALED with SIGKILL (what Linux's OOM killer and Janus's fault
+// handler send when no frame can be had) or SIGSEGV, while a bystander child sleeping
+// through it all, and the parent, go on. After each death the machine's free memory must come
+// back to its level before the fork (within 16 pages), and the kernel must still fork and
+// pipe as before.
+// ROBUST-002 adds requests larger than all memory: mmap (without MAP_NORESERVE) gives ENOMEM,
+// and brk does not move (the raw syscall returns the old break; musl's sbrk refuses any
+// increment itself).
 //
 // Needs 'kernel': under qemu-user the host has far more memory than this test can exhaust
 // (and exhausting it would hurt the host); Janus's test machine has 512 MiB.
@@ -272,12 +276,30 @@ static void case_tables(pid_t bystander, int shift)
 	check_after(before, bystander);
 }
 
+/* ROBUST-002's first half: requests for more than all memory fail without harm. */
+static void too_big(void)
+{
+	uint64_t total = (uint64_t)shm->si.totalram * shm->si.mem_unit;
+	uint64_t ask = total * 2 + shm->si.totalswap * shm->si.mem_unit;
+	JT_ERRNO(mmap(NULL, ask, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), ENOMEM);
+	JT_ERRNO(mmap(NULL, ask, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0), ENOMEM);
+	uintptr_t cur = (uintptr_t)syscall(SYS_brk, 0);
+	uintptr_t got = (uintptr_t)syscall(SYS_brk, cur + ask);
+	JT_OKV(got == cur, "brk past all memory leaves the break where it was",
+	       "break %#lx, asked %#lx, got %#lx", (unsigned long)cur, (unsigned long)(cur + ask),
+	       (unsigned long)got);
+}
+
 int main(void)
 {
 	shm = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED)
 		return 1;
 	pretouch_stack();
+	jt_mark();
+	free_pages(); /* fills shm->si for too_big */
+	too_big();
+	bool robust_requests = jt_failures_since_mark() == 0;
 	jt_mark();
 	int go[2];
 	JT_EQ(pipe(go), 0);
@@ -297,7 +319,10 @@ int main(void)
 	int st = wait_status(bystander);
 	JT_OK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "the bystander lived through it all and exits 0");
-	jt_behaviour("MEM-019", jt_failures_since_mark() == 0,
+	bool faults = jt_failures_since_mark() == 0;
+	jt_behaviour("MEM-019", faults,
 		     "OOM in COW, demand-zero and table faults kills only the faulter");
+	jt_behaviour("ROBUST-002", faults && robust_requests,
+		     "requests past all memory ENOMEM; touching too much kills only the toucher");
 	return jt_done();
 }
