@@ -201,7 +201,7 @@ static struct epitem *rd_pop(struct eventpoll *ep)
 	return it;
 }
 
-/* ---- Scanning (ep->mtx held) ------------------------------------------------------------------ */
+/* ---- Scanning (ep->mtx held) ----------------------------------------------------------------- */
 
 /* Ask the ready items' files for their masks; fill out[0, max) with the events, or with
  * out NULL only look (poll of the epoll file itself: nothing is consumed). The number of
@@ -341,7 +341,7 @@ static void ep_modify(struct eventpoll *ep, struct epitem *it, const struct ep_e
 		ep_make_ready(ep, it);
 }
 
-/* ---- Nesting (ep_links_lock held) --------------------------------------------------------- */
+/* ---- Nesting (ep_links_lock held) ------------------------------------------------------------ */
 
 /* How many sets lie above ep in the longest chain of sets holding it (0: none). */
 static int ep_depth_up(struct eventpoll *ep, int depth)
@@ -368,7 +368,7 @@ static bool ep_loops(struct eventpoll *ep, struct eventpoll *into, int depth)
 	return false;
 }
 
-/* ---- Releases ------------------------------------------------------------------------------------ */
+/* ---- Releases -------------------------------------------------------------------------------- */
 
 /* file_put's hook: f's last reference is gone; drop it from every set (Linux's
  * eventpoll_release_file). */
@@ -438,7 +438,7 @@ static long ep_create(unsigned long flags)
 	/* Before any file can have a link: file_put reads it only for a file with links. */
 	__atomic_store_n(&file_epoll_release, ep_file_release, __ATOMIC_RELEASE);
 	struct file *f;
-	int err = anon_inode_file(&ep_fops, ep, O_RDWR, &f);
+	int err = anon_inode_file("[eventpoll]", &ep_fops, ep, O_RDWR, &f);
 	if (err) {
 		kfree(ep);
 		return err;
@@ -463,7 +463,7 @@ long sys_epoll_create(const unsigned long *a)
 	return ep_create(0);
 }
 
-/* ---- epoll_ctl ---------------------------------------------------------------------------------- */
+/* ---- epoll_ctl ------------------------------------------------------------------------------- */
 
 /* Linux's do_epoll_ctl checks, in its order, once both files are known (tf NULL: EBADF). */
 static long ctl_check(struct file *epf, struct file *tf, int op, uint32_t events)
