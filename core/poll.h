@@ -1,6 +1,7 @@
 /*
- * core/poll.h: waiting on many files at once (poll, ppoll, select, pselect6; later epoll and
- * sockets), through the ordinary wait queues of core/waitq.h.
+ * core/poll.h: waiting on many files at once (poll, ppoll, select, pselect6, and epoll's
+ * registrations through poll_table.queue; later sockets), through the ordinary wait queues of
+ * core/waitq.h.
  *
  * A file that can make a poller wait implements file_ops->poll (fs/vfs.h):
  *
