@@ -176,7 +176,18 @@ static void test_ctl_rules(void)
 	JT_EQ(poll0(ep, &ev), 1);
 	JT_EQ(ev.data.u64, 5);
 	close(d);
+	close(p[0]);
+	close(p[1]);
+	close(ep);
+}
 
+/* The error cases of epoll_ctl and epoll_wait, and the epoll file's own read and lseek. */
+static void test_ctl_errors(void)
+{
+	int ep = epoll_create1(0), p[2];
+	JT_EQ(pipe(p), 0);
+	JT_EQ(add(ep, p[1], EPOLLIN, 4), 0);
+	struct epoll_event ev = {0};
 	int reg = open("/hello.txt", O_RDONLY);
 	JT_ERRNO(add(ep, reg, EPOLLIN, 0), EPERM);
 	JT_ERRNO(add(ep, ep, EPOLLIN, 0), EINVAL);
@@ -384,9 +395,19 @@ static void test_waits(void)
 	       "returned %ld (errno %d) after %lld ms", r, e, dt);
 	JT_OKV((r2 == -1 && e2 == EINVAL) || missing_ok, "epoll_pwait2: tv_nsec 1e9 is EINVAL",
 	       "returned %ld (errno %d)", r2, e2);
+	close(p[0]);
+	close(p[1]);
+	close(ep);
+}
 
-	/* SIGUSR1 blocked and pending: epoll_pwait's empty mask lets it in, EINTR, and the old
-	 * mask is back afterwards. */
+/* SIGUSR1 blocked and pending: epoll_pwait's empty mask lets it in, EINTR, and the old mask
+ * is back afterwards; a handled signal ends an endless epoll_wait with EINTR. */
+static void test_signals(void)
+{
+	int ep = epoll_create1(0), p[2];
+	JT_EQ(pipe(p), 0);
+	JT_EQ(add(ep, p[0], EPOLLIN, 41), 0);
+	struct epoll_event ev;
 	struct sigaction sa = {.sa_handler = on_usr1};
 	sigaction(SIGUSR1, &sa, NULL);
 	sigset_t block, old, empty, now;
@@ -401,7 +422,7 @@ static void test_waits(void)
 	JT_ERRNO(syscall(SYS_epoll_pwait, ep, &ev, 1, 0, &empty, 4), EINVAL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	c = after(-1, 100); /* a handled signal ends an endless wait: EINTR */
+	pid_t c = after(-1, 100);
 	JT_ERRNO(epoll_wait(ep, &ev, 1, -1), EINTR);
 	reap(c);
 	close(p[0]);
@@ -415,11 +436,13 @@ int main(void)
 	test_fork();
 	jt_mark();
 	test_ctl_rules();
+	test_ctl_errors();
 	test_triggers();
 	test_close();
 	test_create();
 	test_nested();
 	test_waits();
+	test_signals();
 	jt_behaviour("POLL-011", jt_failures_since_mark() == 0,
 		     "EEXIST, ENOENT, MOD, EPOLLET once per arrival, last close removes, EINVAL, "
 		     "100 ms timeout");
