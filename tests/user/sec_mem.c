@@ -145,13 +145,14 @@ static void test_sec012_mmap(void)
 {
 	long r = jt_sys6(SYS_mmap, 0, (long)(1ul << 63), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	JT_EQ(r, -ENOMEM);
-	r = jt_sys6(SYS_mmap, 0, (long)(1ul << 63), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
-		    MAP_NORESERVE, -1, 0);
-	JT_EQ(r, -ENOMEM);
-	/* A length that rounds up past the top: -PAGE + 1 becomes 0 when page-aligned. */
+	JT_OK(r == -ENOMEM, "mmap of 1 << 63 bytes gives ENOMEM");
+	r = jt_sys6(SYS_mmap, 0, (long)(1ul << 63), PROT_READ,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	JT_OK(r == -ENOMEM, "mmap of 1 << 63 bytes with MAP_NORESERVE gives ENOMEM");
+	/* A length that wraps to 0 when rounded up to a page. */
 	r = jt_sys6(SYS_mmap, 0, -(long)PAGE + 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	JT_EQ(r, -ENOMEM);
+	JT_OK(r == -ENOMEM, "mmap of a length that rounds past the top gives ENOMEM");
+	jt_diag("last mmap: %ld", r);
 }
 
 static bool inval_or_overflow(long long r, int e, const char *what)
