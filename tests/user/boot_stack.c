@@ -30,8 +30,10 @@
 #define SELF "/bin/boot_stack"
 #define SELF_OTHER "/bin/../bin/boot_stack" /* the re-exec's path: AT_EXECFN must be this */
 
-uint64_t probe_sp;    /* the stack pointer at the first instruction */
-uint64_t probe_below; /* OR of the words from its page's start up to it */
+/* Initialized, so in .data: the probe scans .bss, which must be untouched when it runs. */
+uint64_t probe_sp = ~0ull;    /* the stack pointer at the first instruction */
+uint64_t probe_below = ~0ull; /* OR of the words from its page's start up to it */
+uint64_t probe_bss = ~0ull;   /* OR of the words from _edata to the page end after _end */
 
 #if defined(__x86_64__)
 __asm__(".text\n.globl entry_probe\n"
@@ -40,7 +42,11 @@ __asm__(".text\n.globl entry_probe\n"
 	"  movq %rsp, %rcx\n  andq $-4096, %rcx\n  xorl %eax, %eax\n"
 	"1: cmpq %rsp, %rcx\n  jae 2f\n  orq (%rcx), %rax\n  addq $8, %rcx\n  jmp 1b\n"
 	"2: movq %rax, probe_below(%rip)\n"
-	"  xorl %eax, %eax\n  xorl %ecx, %ecx\n"
+	"  leaq _edata+7(%rip), %rcx\n  andq $-8, %rcx\n"
+	"  leaq _end+4095(%rip), %rdx\n  andq $-4096, %rdx\n  xorl %eax, %eax\n"
+	"3: cmpq %rdx, %rcx\n  jae 4f\n  orq (%rcx), %rax\n  addq $8, %rcx\n  jmp 3b\n"
+	"4: movq %rax, probe_bss(%rip)\n"
+	"  xorl %eax, %eax\n  xorl %ecx, %ecx\n  xorl %edx, %edx\n"
 	"  jmp _start\n");
 #define HWCAP_WANT 0ul
 #elif defined(__aarch64__)
@@ -50,12 +56,19 @@ __asm__(".text\n.globl entry_probe\n"
 	"  and x11, x9, #0xfffffffffffff000\n  mov x12, #0\n"
 	"1: cmp x11, x9\n  b.hs 2f\n  ldr x13, [x11], #8\n  orr x12, x12, x13\n  b 1b\n"
 	"2: adrp x10, probe_below\n  str x12, [x10, :lo12:probe_below]\n"
-	"  mov x9, #0\n  mov x10, #0\n  mov x11, #0\n  mov x12, #0\n  mov x13, #0\n"
+	"  adrp x11, _edata\n  add x11, x11, :lo12:_edata\n"
+	"  add x11, x11, #7\n  and x11, x11, #0xfffffffffffffff8\n"
+	"  adrp x14, _end\n  add x14, x14, :lo12:_end\n"
+	"  add x14, x14, #4095\n  and x14, x14, #0xfffffffffffff000\n  mov x12, #0\n"
+	"3: cmp x11, x14\n  b.hs 4f\n  ldr x13, [x11], #8\n  orr x12, x12, x13\n  b 3b\n"
+	"4: adrp x10, probe_bss\n  str x12, [x10, :lo12:probe_bss]\n"
+	"  mov x9, #0\n  mov x10, #0\n  mov x11, #0\n  mov x12, #0\n  mov x13, #0\n  mov x14, #0\n"
 	"  b _start\n");
 #define HWCAP_WANT 3ul /* HWCAP_FP | HWCAP_ASIMD */
 #endif
 extern const char entry_probe[];
 extern const Elf64_Ehdr __ehdr_start;
+extern const char _edata[], _end[];
 
 /* ---- SEC-010: fresh memory reads as zero ------------------------------------------------- */
 
@@ -106,7 +119,45 @@ static bool mmap_zero(void)
 	munmap(q, n);
 	q = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ok = ok && q != MAP_FAILED && all_zero(q, n);
-	munmap(q, n);
+	/* Grown by mremap: the new part is zero too. */
+	memset(q, 0x77, n);
+	uint8_t *r = mremap(q, n, 2 * n, MREMAP_MAYMOVE);
+	ok = ok && r != MAP_FAILED && r[0] == 0x77 && all_zero(r + n, n);
+	munmap(r != MAP_FAILED ? r : q, r != MAP_FAILED ? 2 * n : n);
+	return ok;
+}
+
+/* A file mapping's last page past the end of the file reads as zero (17-byte /hello.txt). */
+static bool file_tail_zero(int prot)
+{
+	int fd = open("/hello.txt", O_RDONLY);
+	uint8_t *p = mmap(NULL, PAGE, prot, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return false;
+	bool ok = memcmp(p, "Hello from ext2!\n", 17) == 0;
+	for (size_t i = 17; i < PAGE; i++)
+		ok = ok && p[i] == 0;
+	munmap(p, PAGE);
+	return ok;
+}
+
+/* The other PT_LOAD segments' tails past their file bytes (e.g. .relro_padding), which
+ * nothing writes; the segment holding .bss was checked by the probe before anything ran. */
+static bool segment_tails_zero(void)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+	size_t n = getauxval(AT_PHNUM);
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz <= ph[i].p_filesz)
+			continue;
+		uintptr_t lo = (ph[i].p_vaddr + ph[i].p_filesz + 7) & ~7ul;
+		uintptr_t hi = (ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(PAGE - 1);
+		if ((uintptr_t)_edata >= ph[i].p_vaddr && (uintptr_t)_edata < hi)
+			continue;
+		ok = ok && all_zero((const uint8_t *)lo, (hi - lo) & ~7ul);
+	}
 	return ok;
 }
 
@@ -139,9 +190,16 @@ static void test_sec010(void)
 	JT_OKV(probe_below == 0, "the initial stack below the stack pointer is zero",
 	       "%lu bytes below sp in its page, OR %#llx", (unsigned long)(probe_sp & (PAGE - 1)),
 	       (unsigned long long)probe_below);
+	JT_OKV(probe_bss == 0, "bss and its page's tail past the file's bytes are zero",
+	       "_edata %p _end %p, OR %#llx", (void *)_edata, (void *)_end,
+	       (unsigned long long)probe_bss);
+	JT_OK(segment_tails_zero(), "the other segments' tails past their file bytes are zero");
 	JT_OK(deep_stack_zero(), "fresh stack pages read as zero");
 	JT_OK(brk_zero(), "new brk pages read as zero, also after a shrink and regrow");
 	JT_OK(mmap_zero(), "new mmap pages read as zero, also over and after dirty ones");
+	JT_OK(file_tail_zero(PROT_READ), "a file mapping reads zero past the end of the file");
+	JT_OK(file_tail_zero(PROT_READ | PROT_WRITE),
+	      "a writable private file mapping reads zero past the end of the file");
 	JT_OK(previous_process_gone(), "a previous process's memory does not show through");
 	jt_behaviour("SEC-010", jt_failures_since_mark() == 0, "fresh memory reads as zero");
 }

@@ -162,6 +162,24 @@ static void exec_anon(void *prot)
 	((void (*)(void))p)();
 }
 
+/* Executable, called once (the translation is cached now), then mprotect'ed to RW: the
+ * permission change must reach the page tables and the TLB. */
+static void exec_after_unprotect(void *unused)
+{
+	(void)unused;
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	memcpy(p, ret_insn, sizeof ret_insn);
+	if (mprotect(p, PAGE, PROT_READ | PROT_EXEC) != 0)
+		_exit(4);
+	__builtin___clear_cache((char *)p, (char *)p + sizeof ret_insn);
+	((void (*)(void))p)();
+	if (mprotect(p, PAGE, PROT_READ | PROT_WRITE) != 0)
+		_exit(5);
+	((void (*)(void))p)();
+}
+
 static void test_sec005(void)
 {
 	jt_mark();
@@ -185,6 +203,10 @@ static void test_sec005(void)
 	diag_fault("PROT_READ mapping", &f);
 	JT_OK(f.signo == SIGSEGV && f.code == SEGV_ACCERR,
 	      "calling into a PROT_READ mapping raises SIGSEGV SEGV_ACCERR");
+	f = run_faulting(exec_after_unprotect, NULL);
+	diag_fault("executable page made RW", &f);
+	JT_OK(f.signo == SIGSEGV && f.code == SEGV_ACCERR,
+	      "calling into a page after mprotect takes PROT_EXEC away raises SIGSEGV SEGV_ACCERR");
 	jt_behaviour("SEC-005", jt_failures_since_mark() == 0,
 		     "heap, stack and anonymous pages without PROT_EXEC do not execute");
 }

@@ -136,6 +136,11 @@ static void test_sec012_counts(void)
 	JT_EQ(jt_sys6(SYS_write, 1, (long)buf, -1L, 0, 0, 0), -EFAULT);
 	JT_EQ(jt_sys6(SYS_write, 1, (long)buf, (long)wrap, 0, 0, 0), -EFAULT);
 	JT_EQ(jt_sys6(SYS_pread64, fd, (long)buf, -1L, 0, 0, 0), -EFAULT);
+	/* No wrap, but the range runs far past the user half: EFAULT before any byte moves, even
+	 * though only 17 bytes would be copied. */
+	JT_EQ(jt_sys6(SYS_read, fd, (long)buf, 1L << 62, 0, 0, 0), -EFAULT);
+	JT_EQ(jt_sys6(SYS_write, 1, (long)buf, 1L << 62, 0, 0, 0), -EFAULT);
+	JT_EQ(lseek(fd, 0, SEEK_CUR), 0);
 	/* The descriptor still reads normally. */
 	JT_EQ(read(fd, buf, sizeof buf), 17);
 	close(fd);
