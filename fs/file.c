@@ -383,8 +383,9 @@ static int64_t generic_lseek(struct file *f, int64_t off, int whence)
 	if (dir && whence == SEEK_END)
 		return -EINVAL;
 	int64_t pos;
-	if (__builtin_add_overflow(base, off, &pos) || pos < 0)
-		return -EINVAL;
+	uint64_t max = ino->sb->max_bytes ? ino->sb->max_bytes : INT64_MAX;
+	if (__builtin_add_overflow(base, off, &pos) || pos < 0 || (uint64_t)pos > max)
+		return -EINVAL; /* past the file system's largest file: EINVAL, as Linux */
 	return pos;
 }
 

@@ -212,6 +212,7 @@ struct super_block {
 	struct blkdev *dev;
 	bool read_only;          /* writes give -EROFS */
 	uint32_t block_size;
+	uint64_t max_bytes;      /* the largest file offset (Linux's s_maxbytes); 0: INT64_MAX */
 	uint64_t magic;          /* statfs f_type */
 	uint32_t devno;          /* st_dev, Linux encoding: set by vfs_kern_mount */
 	struct inode *root;

@@ -27,12 +27,26 @@
 
 #include "core/errno.h"
 
+static uint64_t div_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Linux's ext2_max_size, in blocks: what the block tree addresses, or less where a dense
+ * file's data and indirect blocks together would overflow i_blocks (32 bits of 512-byte
+ * units): 536,346,110 blocks (about 2 TiB) with 4 KiB blocks. */
 uint64_t ext2_max_lblocks(const struct ext2_fs *fs)
 {
-	uint64_t a = fs->apb;
-	uint64_t n = EXT2_NDIR_BLOCKS + a + a * a + a * a * a;
-	uint64_t cap = (1ull << 40) >> fs->log_bs; /* 1 TiB: i_blocks stays within 32 bits */
-	return n < cap ? n : cap;
+	uint64_t a = fs->apb, tree = EXT2_NDIR_BLOCKS + a + a * a + a * a * a;
+	uint64_t upper = 0xffffffffull >> (fs->log_bs - 9);
+	if (tree + 1 + (1 + a) + (1 + a + a * a) <= upper)
+		return tree;
+	uint64_t left = upper - EXT2_NDIR_BLOCKS - a, meta = 1; /* beyond the single indirect */
+	if (left < a * a)
+		return upper - (meta + 1 + div_up(left, a));
+	meta += 1 + a;
+	left -= a * a;
+	return upper - (meta + 1 + div_up(left, a) + div_up(left, a * a));
 }
 
 /* The indexes on the way to lblk: offs[0] into i_block, then into each indirect level.

@@ -297,6 +297,8 @@ void ext2_add_blocks(struct inode *ino, int64_t fs_blocks);
 
 /* Logical blocks an inode can map. */
 uint64_t ext2_max_lblocks(const struct ext2_fs *fs);
+/* The largest file size (Linux's s_maxbytes for this file system). */
+uint64_t ext2_max_size(const struct ext2_fs *fs);
 /* The physical block holding logical block lblk: 0 for a hole (create == false). With create,
  * missing blocks are allocated (indirect ones zeroed) and *fresh says the data block is new
  * (its buffer not yet zeroed). The caller holds EXT2_I(ino)->lock. */

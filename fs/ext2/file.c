@@ -27,7 +27,7 @@
 
 #define SMALL_FILE_MAX 0x7fffffffull
 
-static uint64_t max_size(const struct ext2_fs *fs)
+uint64_t ext2_max_size(const struct ext2_fs *fs)
 {
 	uint64_t map = ext2_max_lblocks(fs) * fs->bs;
 	if (!(fs->ro_compat & EXT2_RO_COMPAT_LARGE_FILE) && fs->rev == EXT2_GOOD_OLD_REV)
@@ -155,7 +155,7 @@ static long write_chunk(struct inode *ino, struct uio *u, uint64_t pos, size_t n
 static long write_locked(struct inode *ino, struct uio *u, uint64_t pos)
 {
 	struct ext2_fs *fs = EXT2_FS(ino->sb);
-	uint64_t limit = max_size(fs);
+	uint64_t limit = ext2_max_size(fs);
 	long done = 0, got = 0;
 	if (pos >= limit)
 		return u->resid ? -EFBIG : 0;
@@ -209,7 +209,7 @@ static int ext2_file_fsync(struct file *f, bool data_only)
 int ext2_truncate_locked(struct inode *ino, uint64_t size)
 {
 	struct ext2_fs *fs = EXT2_FS(ino->sb);
-	if (size > max_size(fs))
+	if (size > ext2_max_size(fs))
 		return -EFBIG;
 	int err = 0;
 	if (size < ino->size) {

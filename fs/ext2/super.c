@@ -348,8 +348,10 @@ static int ext2_mount(struct super_block *sb, struct blkdev *dev, const char *op
 	sb->priv = fs;
 	struct inode *root = NULL;
 	err = load_metadata(fs);
-	if (!err)
+	if (!err) {
+		sb->max_bytes = ext2_max_size(fs);
 		err = vfs_iget(sb, EXT2_ROOT_INO, &root);
+	}
 	if (!err && !S_ISDIR(root->mode)) {
 		kprintf("ext2 (%s): cannot mount: the root is not a directory\n", dev->name);
 		vfs_iput(root);
