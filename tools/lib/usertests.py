@@ -156,7 +156,7 @@ def run_failure(result):
 # buffers, empty heap slabs). What may still differ without a leak: init's own process and
 # thread (its zombie struct proc is never reaped; its 16 KiB kernel stack and struct thread
 # may still wait for the reaper thread), heap slabs left partly used, and page-table pages of
-# the kernel-stack area made for a test's many threads. Measured: 5 or 6 frames on both ports.
+# the kernel-stack area made for a test's many threads. Measured: 5 to 10 frames, both ports.
 LEAK_SLACK = 16
 
 
@@ -186,7 +186,7 @@ def test_verdicts(result, ids):
         reason = (result or {}).get("reason") or "no result"
         return {i: (NOT_RUN, reason) for i in ids}
     failure = run_failure(result) or leak_failure(result)
-    lines, _, _ = parse_output(result.get("output") or "")
+    lines = result_lines(result)
     out = {}
     for i in ids:
         mine = [(v, d) for (lid, v, d) in lines if lid == i]
@@ -197,6 +197,14 @@ def test_verdicts(result, ids):
         else:
             out[i] = combine_lines(mine)
     return out
+
+
+def result_lines(result):
+    """The JANUS lines of a run: the test's own, then the runner's checks of the serial line
+    (Janus results' host_checks, tools/lib/serialcheck.py), as (id, verdict, detail)."""
+    lines, _, _ = parse_output((result or {}).get("output") or "")
+    return lines + [(c["id"], c["verdict"], c["detail"])
+                    for c in (result or {}).get("host_checks") or []]
 
 
 def combine_lines(lines):
@@ -222,8 +230,7 @@ def combine(verdicts):
 
 def undeclared_ids(result, ids):
     """IDs a run reported JANUS lines for that its test definition does not name."""
-    lines, _, _ = parse_output((result or {}).get("output") or "")
-    return sorted({lid for lid, _, _ in lines} - set(ids))
+    return sorted({lid for lid, _, _ in result_lines(result)} - set(ids))
 
 
 # ---- TAP for meson (tools/linux-ref and tools/usertest) ------------------------------------
@@ -280,7 +287,8 @@ def relay_output(tap, output):
 def content_points(tap, res, test):
     """The checks on a run's output every runner makes: the plan matches the points, every
     covered ID has a JANUS line, no JANUS line names an undeclared ID."""
-    lines, points, plan = parse_output(res.get("output") or "")
+    _, points, plan = parse_output(res.get("output") or "")
+    lines = result_lines(res)
     if plan is not None or points:
         tap.point(plan == len(points), f"the test's TAP plan matches its {len(points)} points",
                   [] if plan == len(points) else [f"plan {plan}: the test stopped early?"])
@@ -323,8 +331,7 @@ def janus_known(arch):
 def janus_todo(res, arch):
     """If the run ended normally (exit, no panic, no timeout, clean disk) and every ID it
     failed is a known gap of Janus on arch, the reason; the failures are then TAP TODO."""
-    lines, _, _ = parse_output(res.get("output") or "")
-    failed = [i for i, verdict, _ in lines if verdict == FAIL]
+    failed = [i for i, verdict, _ in result_lines(res) if verdict == FAIL]
     known = janus_known(arch)
     normal = res.get("outcome") == "exited" and (res.get("fsck") or {}).get("clean", False)
     if not failed or not normal or any(i not in known for i in failed):
