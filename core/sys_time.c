@@ -5,9 +5,9 @@
  * time_realtime_ns() (the RTC's time at boot plus time_ns()). With no suspend, BOOTTIME and
  * MONOTONIC_RAW equal MONOTONIC; the COARSE clocks return the precise value (allowed: coarse
  * only promises cheapness), and TAI equals REALTIME, as on Linux before anyone sets the TAI
- * offset. REALTIME is never stepped (clock_settime and settimeofday stay NOSYS), so the
- * distance between REALTIME and MONOTONIC is fixed, which makes an absolute REALTIME sleep a
- * monotonic deadline computed once. The calling process's and thread's CPU-time clocks read
+ * offset. Root steps REALTIME with clock_settime or settimeofday (MONOTONIC never moves); an
+ * absolute REALTIME sleep is a monotonic deadline recomputed whenever the clock is stepped
+ * (its sleepers wait on realtime_wq, which a step wakes). The calling process's and thread's CPU-time clocks read
  * the tick-sampled accounting of core/cputime.c (resolution one tick); the negative per-pid
  * clock ids are -EINVAL. The alarm clocks behave as on a
  * Linux with no alarm-capable RTC: -EINVAL to read, -EOPNOTSUPP to sleep on.
@@ -22,9 +22,11 @@
 #include "arch/arch.h"
 #include "core/cputime.h"
 #include "core/errno.h"
+#include "core/proc.h"
 #include "core/ktimer.h"
 #include "core/sched.h"
 #include "core/signal.h"
+#include "core/spinlock.h"
 #include "core/syscall.h"
 #include "core/time.h"
 #include "core/uaccess.h"
@@ -36,6 +38,14 @@ SYSCALL_DECLARE(gettimeofday);
 SYSCALL_DECLARE(time);
 SYSCALL_DECLARE(nanosleep);
 SYSCALL_DECLARE(clock_nanosleep);
+SYSCALL_DECLARE(clock_settime);
+SYSCALL_DECLARE(settimeofday);
+
+/* Absolute REALTIME sleepers; a step of REALTIME wakes them to recompute their deadline. */
+static struct waitq realtime_wq = WAITQ_INIT("realtime");
+
+/* The time zone settimeofday stored (Linux's sys_tz), given back by gettimeofday. */
+static struct spinlock tz_lock = SPINLOCK_INIT("sys_tz");
 
 enum {
 	CLOCK_REALTIME = 0,
@@ -67,6 +77,8 @@ struct linux_timezone {
 	int32_t tz_minuteswest;
 	int32_t tz_dsttime;
 };
+
+static struct linux_timezone sys_tz; /* guarded by tz_lock */
 
 enum clock_base { BASE_NONE, BASE_MONO, BASE_REAL, BASE_PROC_CPU, BASE_THREAD_CPU };
 
@@ -174,7 +186,10 @@ long sys_gettimeofday(const unsigned long *a)
 			return -EFAULT;
 	}
 	if (a[1]) {
-		struct linux_timezone tz = {0, 0}; /* Linux's sys_tz until settimeofday sets it */
+		struct linux_timezone tz;
+		unsigned long f = spin_lock_irqsave(&tz_lock);
+		tz = sys_tz;
+		spin_unlock_irqrestore(&tz_lock, f);
 		if (put_user(a[1], &tz))
 			return -EFAULT;
 	}
@@ -189,27 +204,43 @@ long sys_time(const unsigned long *a)
 	return now;
 }
 
-/* Sleep until time_ns() >= deadline (a monotonic deadline) or a signal. Interrupted, a
- * relative sleep writes the time left to rem (if not 0) and gives -ERESTART_RESTARTBLOCK
- * (-EINTR when a handler runs; otherwise it runs again, simplified: with its whole time), an
- * absolute one -ERESTARTNOHAND. */
-static long sleep_until(uint64_t deadline, bool absolute, uintptr_t rem)
+/* An absolute time on the REALTIME base as a monotonic deadline. REALTIME is read first, so
+ * the offset errs low by the time between the reads and the deadline errs late, never early. */
+static uint64_t realtime_to_mono(uint64_t abs_ns)
 {
-	struct waitq wq;
+	uint64_t real = time_realtime_ns();
+	uint64_t mono = time_ns();
+	uint64_t offset = real > mono ? real - mono : 0;
+	return abs_ns > offset ? abs_ns - offset : 0;
+}
+
+enum sleep_kind { SLEEP_REL, SLEEP_ABS_MONO, SLEEP_ABS_REAL };
+
+/* Sleep until target (a monotonic deadline, or for SLEEP_ABS_REAL a REALTIME instant whose
+ * deadline is recomputed after every wake-up, since clock_settime may have stepped it) or a
+ * signal. Interrupted, a relative sleep writes the time left to rem (if not 0) and gives
+ * -ERESTART_RESTARTBLOCK (-EINTR when a handler runs; otherwise it runs again, simplified:
+ * with its whole time), an absolute one -ERESTARTNOHAND. */
+static long sleep_until(uint64_t target, enum sleep_kind kind, uintptr_t rem)
+{
+	struct waitq own, *wq = kind == SLEEP_ABS_REAL ? &realtime_wq : &own;
+	uint64_t deadline = target;
 	bool intr = false;
-	waitq_init(&wq, "nanosleep");
+	waitq_init(&own, "nanosleep");
 	for (;;) {
-		prepare_to_wait(&wq);
+		prepare_to_wait(wq);
+		if (kind == SLEEP_ABS_REAL)
+			deadline = realtime_to_mono(target);
 		if (time_ns() >= deadline)
 			break;
 		if ((intr = signal_pending()))
 			break;
 		sched_sleep_until(deadline);
 	}
-	finish_wait(&wq);
+	finish_wait(wq);
 	if (!intr)
 		return 0;
-	if (absolute)
+	if (kind != SLEEP_REL)
 		return -ERESTARTNOHAND;
 	uint64_t now = time_ns(), left = deadline > now ? deadline - now : 0;
 	struct linux_timespec ts = {(int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC)};
@@ -232,17 +263,7 @@ long sys_nanosleep(const unsigned long *a)
 	int err = timespec_from_user(a[0], &ns);
 	if (err)
 		return err;
-	return sleep_until(deadline_after(ns), false, a[1]);
-}
-
-/* An absolute time on the REALTIME base as a monotonic deadline. REALTIME is read first, so
- * the offset errs low by the time between the reads and the deadline errs late, never early. */
-static uint64_t realtime_to_mono(uint64_t abs_ns)
-{
-	uint64_t real = time_realtime_ns();
-	uint64_t mono = time_ns();
-	uint64_t offset = real > mono ? real - mono : 0;
-	return abs_ns > offset ? abs_ns - offset : 0;
+	return sleep_until(deadline_after(ns), SLEEP_REL, a[1]);
 }
 
 /* clock_nanosleep(clock, flags, req, rem): returns 0 or -errno (libc turns it into the
@@ -267,6 +288,73 @@ long sys_clock_nanosleep(const unsigned long *a)
 	if (err)
 		return err;
 	if (!((unsigned)a[1] & TIMER_ABSTIME))
-		return sleep_until(deadline_after(ns), false, a[3]);
-	return sleep_until(b == BASE_REAL ? realtime_to_mono(ns) : ns, true, 0);
+		return sleep_until(deadline_after(ns), SLEEP_REL, a[3]);
+	return sleep_until(ns, b == BASE_REAL ? SLEEP_ABS_REAL : SLEEP_ABS_MONO, 0);
+}
+
+/* ---- Setting the clock ---------------------------------------------------------------------- */
+
+static bool may_set_time(void)
+{
+	return thread_current()->proc->cred.euid == 0; /* Linux: CAP_SYS_TIME */
+}
+
+/* Linux's TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX less 30 years of uptime. */
+#define SETTOD_SEC_MAX (9223372036ull - 30ull * 365 * 86400)
+
+/* Step REALTIME to ns (already checked as a valid timespec) as Linux's do_settimeofday64
+ * does: -EPERM without privilege, -EINVAL past SETTOD_SEC_MAX or before boot. Absolute
+ * REALTIME sleepers then recompute their deadlines. */
+static long set_realtime(uint64_t ns)
+{
+	if (!may_set_time())
+		return -EPERM;
+	if (ns / NSEC_PER_SEC >= SETTOD_SEC_MAX || time_set_realtime_ns(ns))
+		return -EINVAL;
+	wake_up_all(&realtime_wq);
+	return 0;
+}
+
+/* clock_settime(clock, tp): only CLOCK_REALTIME can be set; Linux gives -EINVAL for clocks
+ * with no setter (checked before the copy) and -EPERM for the CPU-time clocks. */
+long sys_clock_settime(const unsigned long *a)
+{
+	enum clock_base b = clock_base_of((int)a[0]);
+	if (b == BASE_NONE || b == BASE_MONO || (b == BASE_REAL && (int)a[0] != CLOCK_REALTIME))
+		return -EINVAL;
+	uint64_t ns;
+	int err = timespec_from_user(a[1], &ns);
+	if (err == -EFAULT)
+		return err;
+	if (b != BASE_REAL)
+		return -EPERM; /* the CPU-time clocks: copied, never checked, refused */
+	return err ? err : set_realtime(ns);
+}
+
+/* settimeofday(tv, tz): either may be NULL. Linux checks the timeval, copies the zone, then
+ * the privilege, then the zone's range (±15 hours), stores the zone, and steps the clock. */
+long sys_settimeofday(const unsigned long *a)
+{
+	struct linux_timeval tv;
+	struct linux_timezone tz;
+	if (a[0] && get_user(&tv, a[0]))
+		return -EFAULT;
+	if (a[0] && (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000))
+		return -EINVAL;
+	if (a[1] && get_user(&tz, a[1]))
+		return -EFAULT;
+	if ((a[0] || a[1]) && !may_set_time())
+		return -EPERM;
+	if (a[1]) {
+		if (tz.tz_minuteswest > 15 * 60 || tz.tz_minuteswest < -15 * 60)
+			return -EINVAL;
+		unsigned long f = spin_lock_irqsave(&tz_lock);
+		sys_tz = tz;
+		spin_unlock_irqrestore(&tz_lock, f);
+	}
+	if (!a[0])
+		return 0;
+	if ((uint64_t)tv.tv_sec >= SETTOD_SEC_MAX)
+		return -EINVAL;
+	return set_realtime((uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_usec * 1000);
 }

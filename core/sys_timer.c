@@ -12,9 +12,10 @@
  *   cputime_tick calls timers_cpu_tick, which takes one tick off VIRTUAL when the tick found
  *   the process in user mode and off PROF always, and sends SIGVTALRM/SIGPROF when one runs
  *   out (resolution: one tick).
- * - A POSIX timer is a callback timer on CLOCK_MONOTONIC (CLOCK_REALTIME, which Janus never
- *   steps, is the monotonic clock plus a fixed offset, so an absolute REALTIME expiry is
- *   converted once). Its signal carries si_code SI_TIMER, si_timerid, si_overrun and
+ * - A POSIX timer is a callback timer on CLOCK_MONOTONIC (CLOCK_REALTIME is the monotonic
+ *   clock plus an offset, so an absolute REALTIME expiry is converted once, at timer_settime;
+ *   unlike Linux, a later clock_settime does not move an armed absolute REALTIME timer:
+ *   docs/syscalls.md lists this). Its signal carries si_code SI_TIMER, si_timerid, si_overrun and
  *   si_value. Overruns follow Linux: while the timer's siginfo record is still queued, a new
  *   expiry does not queue another but counts in that record's si_overrun (as do periods
  *   skipped because the tick came late); timer_getoverrun gives the count of the last

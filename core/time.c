@@ -18,7 +18,9 @@
 
 static uint64_t counter_base;
 static uint64_t mult;          /* ns per count, 32.32 fixed point */
-static uint64_t realtime_base; /* RTC time at counter_base, ns since the epoch */
+/* REALTIME at counter_base, ns since the epoch: the RTC's time at boot, moved by
+ * time_set_realtime_ns. Read and written atomically, so a reader sees one value or the other. */
+static uint64_t realtime_base;
 static uint64_t ticks[BOOT_MAX_CPUS];
 
 void time_init(const struct boot_info *bi)
@@ -29,7 +31,7 @@ void time_init(const struct boot_info *bi)
 		panic("time: the port reports a zero counter frequency");
 	mult = (NSEC_PER_SEC << 32) / freq; /* 1e9 * 2^32 < 2^64: no 128-bit division */
 	counter_base = arch_cycle_count();
-	realtime_base = arch_rtc_seconds() * NSEC_PER_SEC;
+	__atomic_store_n(&realtime_base, arch_rtc_seconds() * NSEC_PER_SEC, __ATOMIC_RELAXED);
 	arch_timer_start(TICK_HZ);
 }
 
@@ -41,7 +43,16 @@ uint64_t time_ns(void)
 
 uint64_t time_realtime_ns(void)
 {
-	return realtime_base + time_ns();
+	return __atomic_load_n(&realtime_base, __ATOMIC_RELAXED) + time_ns();
+}
+
+int time_set_realtime_ns(uint64_t ns)
+{
+	uint64_t mono = time_ns();
+	if (ns < mono)
+		return -1; /* REALTIME would be before boot (Linux: -EINVAL) */
+	__atomic_store_n(&realtime_base, ns - mono, __ATOMIC_RELAXED);
+	return 0;
 }
 
 uint64_t time_ticks(unsigned cpu)

@@ -3,7 +3,7 @@
  *
  * time_ns() is monotonic nanoseconds since boot, read from arch_cycle_count() and scaled by a
  * fixed-point multiplier computed once from arch_counter_freq(). time_realtime_ns() adds the
- * RTC's wall-clock time read at boot. Each CPU's periodic timer interrupt calls timer_tick()
+ * RTC's wall-clock time read at boot, moved only by time_set_realtime_ns (clock_settime). Each CPU's periodic timer interrupt calls timer_tick()
  * at TICK_HZ, which also drives preemption (sched_tick: a switch at the end of the interrupt
  * when another thread is waiting for a CPU).
  */
@@ -22,6 +22,10 @@ void time_init(const struct boot_info *bi);
 
 uint64_t time_ns(void);
 uint64_t time_realtime_ns(void);
+
+/* Step REALTIME to ns; MONOTONIC is untouched. -1 if ns lies before boot (REALTIME would be
+ * less than MONOTONIC), which Linux refuses too. */
+int time_set_realtime_ns(uint64_t ns);
 
 /* Ticks seen on this CPU since its timer started. */
 uint64_t time_ticks(unsigned cpu);

@@ -130,8 +130,8 @@ static void test_poll007(void)
 	JT_EQ(got, 1);
 	sigprocmask(SIG_BLOCK, NULL, &after);
 	JT_OK(sigismember(&after, SIGUSR1), "mask restored");
-	JT_OK(ts.tv_sec <= 10 && ts.tv_sec >= 9, "time left written back: %ld s",
-	      (long)ts.tv_sec);
+	JT_OKV(ts.tv_sec <= 10 && ts.tv_sec >= 9, "time left written back: 9 or 10 s",
+	       "%ld s", (long)ts.tv_sec);
 	/* Ready at once with the mask: no signal taken, the count returned. */
 	JT_EQ(write(p[1], "x", 1), 1);
 	kill(getpid(), SIGUSR1);

@@ -32,7 +32,7 @@ int main(void)
 	pid_t c = clone(child_fn, stack + size, CLONE_VM | SIGCHLD, NULL);
 	JT_OK(c > 0, "clone(CLONE_VM | SIGCHLD) gives a pid");
 	int st = 0;
-	JT_EQ(waitpid(c, &st, 0), c);
+	JT_EQV(waitpid(c, &st, 0), c);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "the sibling's exec ran exit42 (status %#x)",
 	      st);
 	JT_EQ(child_started, 1);

@@ -32,7 +32,7 @@ int main(void)
 		_exit(0); /* dies holding it */
 	}
 	int st;
-	JT_EQ(waitpid(c, &st, 0), c);
+	JT_EQV(waitpid(c, &st, 0), c);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child locked the mutex and exited");
 	struct timespec limit;
 	clock_gettime(CLOCK_REALTIME, &limit);

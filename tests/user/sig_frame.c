@@ -338,7 +338,7 @@ static void test_siginfo(void)
 	kill(getpid(), SIGUSR2);
 	JT_EQ(info_sig, SIGUSR2);
 	JT_EQ(info_code, SI_USER);
-	JT_EQ(info_pid, getpid());
+	JT_EQV(info_pid, getpid());
 	JT_EQ(info_uid, getuid());
 
 	sa.sa_sigaction = segv_step_handler;
@@ -346,7 +346,7 @@ static void test_siginfo(void)
 	uintptr_t bad_addr = 0x10;
 	long r = probe_load(bad_addr);
 	JT_EQ(r, 0x99);
-	JT_EQ(seg_pc, (uintptr_t)probe_insn);
+	JT_EQV(seg_pc, (uintptr_t)probe_insn);
 	JT_EQ(seg_addr, bad_addr);
 	JT_EQ(seg_code, SEGV_MAPERR);
 	signal(SIGSEGV, SIG_DFL);
@@ -384,7 +384,7 @@ static void test_altstack(void)
 	SP_NOW(after);
 	JT_OK(handler_sp >= (uintptr_t)alt && handler_sp < (uintptr_t)alt + size,
 	      "the SA_ONSTACK handler runs on the alternate stack");
-	JT_EQ(after, before);
+	JT_EQV(after, before);
 	JT_EQ(sigaltstack(NULL, &old), 0);
 	JT_EQ(old.ss_flags, 0);
 	ss.ss_flags = SS_DISABLE;
@@ -407,7 +407,7 @@ static void test_cow_frame(void)
 		_exit(handler_sp != 0 ? 0 : 1);
 	}
 	int status = 0;
-	JT_EQ(waitpid(c, &status, 0), c);
+	JT_EQV(waitpid(c, &status, 0), c);
 	JT_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's handler ran");
 	signal(SIGUSR1, SIG_DFL);
 	jt_behaviour("SIG-027", jt_failures_since_mark() == 0,

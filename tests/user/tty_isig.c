@@ -60,7 +60,7 @@ int main(void)
 	JT_OK(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT, "A: status %#x", st);
 	JT_EQ(waitpid(b, &st, 0), b);
 	JT_OK(WIFSIGNALED(st) && WTERMSIG(st) == SIGQUIT, "B: status %#x", st);
-	JT_EQ(waitpid(c, &st, WUNTRACED), c);
+	JT_EQV(waitpid(c, &st, WUNTRACED), c);
 	JT_OK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "C: status %#x", st);
 	JT_EQ(waitpid(d, &st, WNOHANG | WUNTRACED), 0); /* the background group: untouched */
 	JT_EQ(tcsetpgrp(0, getpgrp()), 0);

@@ -38,6 +38,9 @@ JANUS_LINE_RE = re.compile(r"^JANUS ([A-Z]+-\d{3}) (PASS|FAIL|SKIP)\b ?(.*)$")
 TAP_POINT_RE = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
 TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\b")
 QEMU_MESSAGE_RE = re.compile(r"^qemu: (uncaught target signal|Unsupported syscall)")
+# The Janus kernel's own console notes about a process ("pid 6 (mem_fork): killed by signal
+# 11 ..."): kernel log, not the test's output, and Linux prints no such line.
+KERNEL_NOTE_RE = re.compile(r"^pid \d+ \([^)]*\): ")
 
 
 # ---- Paths ---------------------------------------------------------------------------------
@@ -119,12 +122,13 @@ def parse_output(text):
 def normalize(text):
     """The output compared between Janus and Linux and between the ports: carriage returns
     and trailing blanks dropped; TAP diagnostics ("# ...", where run-specific values such as
-    pids, times and addresses belong) dropped; qemu-user's own messages dropped; JANUS lines
+    pids, times and addresses belong) dropped; qemu-user's and the Janus kernel's own messages
+    dropped; JANUS lines
     cut to "JANUS <ID> <verdict>"."""
     out = []
     for raw in text.splitlines():
         line = raw.replace("\r", "").rstrip()
-        if line.startswith("#") or QEMU_MESSAGE_RE.match(line):
+        if line.startswith("#") or QEMU_MESSAGE_RE.match(line) or KERNEL_NOTE_RE.match(line):
             continue
         m = JANUS_LINE_RE.match(line)
         out.append(f"JANUS {m.group(1)} {m.group(2)}" if m else line)
