@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import janus
 
@@ -30,9 +31,22 @@ NEEDS = {"console": "needs the console", "machine": "needs a whole machine",
          "kernel": "needs kernel behaviour qemu-user does not emulate"}
 # Needs that change only how Janus boots the test (Linux still runs it).
 BOOT_NEEDS = {"smp": "booted with two CPUs (tools/usertest)",
-              "long": "given three times the usual time (tools/usertest)"}
+              "long": "given three times the usual time (tools/usertest)",
+              "hostclock": "given the host's UTC at launch as JANUS_HOST_EPOCH"}
 # The environment every test starts with, on Janus and on Linux (BEHAVIOURS.md PROC-009).
 TEST_ENV = {"PATH": "/bin:/sbin", "HOME": "/root", "TERM": "vt100"}
+
+# What a 'hostclock' test gets besides TEST_ENV: the host's UTC (whole seconds since the
+# epoch) when its machine (or, on Linux, its process) was launched (TIME-005).
+HOST_EPOCH_VAR = "JANUS_HOST_EPOCH"
+
+
+def host_env(test):
+    """The extra environment of one run of test, computed at launch."""
+    if "hostclock" in test.get("needs", []):
+        return {HOST_EPOCH_VAR: str(int(time.time()))}
+    return {}
+
 
 JANUS_LINE_RE = re.compile(r"^JANUS ([A-Z]+-\d{3}) (PASS|FAIL|SKIP)\b ?(.*)$")
 TAP_POINT_RE = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
