@@ -96,6 +96,13 @@ def cases():
                            ("elapsed", "TIME-004", "t", 2.0)], raw, lines, stamps)
     yield "serial checks: wrong bytes, missing section, clock off", \
         [c["verdict"] for c in bad] == ["FAIL", "FAIL"] and "no JTEST" in bad[0]["detail"]
+    fs = serialcheck.run([("fsck", "FS-034", None, None)], b"", [], [],
+                         {"clean": False, "output": ["x"]})
+    yield "fsck check: a dirty disk fails the ID", fs[0]["verdict"] == "FAIL" and \
+        "FS-034" in ut.runner_only_ids("user_script")
+    two = {"free_frames": {"before": 100, "after": 95},
+           "first_boot": {"free_frames": {"before": 100, "after": 50}}}
+    yield "a reboot test's leak is the larger of its boots'", ut.leak_frames(two) == 50
     yield "command line", userrun.cmdline("/bin/t", ["a", "b"], {"HOME": "/root"}) == \
         "init=/bin/t env.HOME=/root -- a b"
     try:

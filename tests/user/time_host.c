@@ -3,7 +3,7 @@
 // The clocks against the host's. TIME-004: over a 2 s sleep CLOCK_MONOTONIC and
 // CLOCK_REALTIME advance by the same amount within 2% (checked here), and the host's
 // timestamps of the two serial markers around the sleep agree with the guest's measure within
-// 10% (checked by tools/usertest from tests/user/time_host.serial: the END marker carries the
+// 10% (checked by tools/usertest from tests/user/time_host.checks: the END marker carries the
 // guest's nanoseconds). TIME-005: CLOCK_REALTIME at start is within 5 s of the host's UTC at
 // launch (JANUS_HOST_EPOCH, given to 'hostclock' tests by tools/usertest on the kernel command
 // line and by tools/linux-ref in the environment), and gettimeofday and time() agree with it

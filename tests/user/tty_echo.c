@@ -2,7 +2,7 @@
 //
 // Echo and output processing, as seen on the serial line itself. The test marks four sections
 // of its console output with JTEST-SERIAL-BEGIN/END lines; tools/usertest reads the raw bytes
-// between the markers and compares them with tests/user/tty_echo.serial, and that comparison
+// between the markers and compares them with tests/user/tty_echo.checks, and that comparison
 // is TTY-005's verdict (this program prints no JANUS line of its own: from inside, a program
 // cannot see what reached the wire). Sections:
 //   echo-on    ECHO on, "abc\n" typed (tests/user/tty_echo.input): the line shows "abc\r\n"

@@ -1,14 +1,17 @@
-"""tools/lib/serialcheck.py: checks the runner makes on the raw serial line of a Janus run.
+"""tools/lib/serialcheck.py: checks the runner makes from outside a Janus run (serial line, disk).
 
 Some behaviours can only be seen from outside the machine: the bytes the console driver put
 on the serial line (TTY-005: echo, OPOST/ONLCR), or how the guest's clock compares with the
-host's (TIME-004). A test declares such checks in tests/user/<test>.serial, one per line
-('#' starts a comment):
+host's (TIME-004), or what the disk looks like after the run (FS-034: e2fsck). A test
+declares such checks in tests/user/<test>.checks, one per line ('#' starts a comment):
 
     bytes   <ID> <section> <Python bytes literal>   the section's raw bytes are exactly these
     elapsed <ID> <section> <percent>                 the host's time between the section's
                                                      markers agrees with the guest's within
                                                      percent
+    fsck    <ID>                                     e2fsck -fn finds the run's disk clean
+                                                     (the ID is the runner's alone: N/A on
+                                                     Linux, where the test prints no line)
 
 and marks each section on its console output:
 
@@ -40,8 +43,12 @@ END = b"JTEST-SERIAL-END "
 END_LINE_RE = re.compile(r"JTEST-SERIAL-END (\S+)(?: (\d+))?")
 
 
+def checks_path(tests_dir, name):
+    return os.path.join(tests_dir, name + ".checks")
+
+
 def load(path):
-    """The checks of a .serial file: [(kind, id, section, expected)]; [] if there is none.
+    """The checks of a .checks file: [(kind, id, section, expected)]; [] if there is none.
     Raises ValueError for a malformed line (a test bug the runner reports)."""
     if not os.path.exists(path):
         return []
@@ -51,8 +58,12 @@ def load(path):
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 3)
+        if len(parts) == 2 and parts[0] == "fsck":
+            checks.append(("fsck", parts[1], None, None))
+            continue
         if len(parts) != 4 or parts[0] not in ("bytes", "elapsed"):
-            raise ValueError(f"{path}:{n}: expected 'bytes|elapsed ID SECTION VALUE'")
+            raise ValueError(f"{path}:{n}: expected 'bytes|elapsed ID SECTION VALUE' "
+                             "or 'fsck ID'")
         kind, ident, section, value = parts
         try:
             want = ast.literal_eval(value) if kind == "bytes" else float(value)
@@ -88,8 +99,17 @@ def section_times(lines, stamps, section):
     return None
 
 
-def check_one(kind, section, want, raw, lines, stamps):
-    """(ok, detail) of one check."""
+def runner_only_ids(checks):
+    """IDs only the runner's fsck checks decide (no test line): N/A on Linux."""
+    return {c[1] for c in checks if c[0] == "fsck"}
+
+
+def check_one(kind, section, want, raw, lines, stamps, fsck=None):
+    """(ok, detail) of one check; fsck is the run's {"clean", "output"}."""
+    if kind == "fsck":
+        clean = bool((fsck or {}).get("clean"))
+        return clean, "e2fsck -fn on the disk after the run: " + (
+            "clean" if clean else "errors" if fsck else "not run")
     if kind == "bytes":
         got = section_bytes(raw, section)
         if got is None:
@@ -105,14 +125,14 @@ def check_one(kind, section, want, raw, lines, stamps):
                          f"{off:.1f}% apart (at most {want:g}%)")
 
 
-def run(checks, raw, lines, stamps):
+def run(checks, raw, lines, stamps, fsck=None):
     """[{"id", "verdict", "detail"}], one per ID, in the file's order."""
     results = {}
     for kind, ident, section, want in checks:
-        ok, detail = check_one(kind, section, want, raw, lines, stamps)
+        ok, detail = check_one(kind, section, want, raw, lines, stamps, fsck)
         prev = results.setdefault(ident, [True, []])
         prev[0] = prev[0] and ok
         prev[1].append(("" if ok else "MISMATCH ") + detail)
     return [{"id": i, "verdict": "PASS" if ok else "FAIL",
-             "detail": "serial line checked by the runner: " + "; ".join(d)}
+             "detail": "checked by the runner: " + "; ".join(d)}
             for i, (ok, d) in results.items()]
