@@ -20,6 +20,7 @@
 #include "core/kheap.h"
 #include "core/kprintf.h"
 #include "core/kstack.h"
+#include "core/ktimer.h"
 #include "core/ktest.h"
 #include "core/layout.h"
 #include "core/panic.h"
@@ -31,6 +32,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "core/waitq.h"
 #include "drivers/drivers.h"
 #include "fs/vfs.h"
 
@@ -112,12 +114,29 @@ static void init_args(const char *cmdline, const char *path)
 	}
 }
 
+/* Let deferred frees finish before a count: a thread that exited is freed by the reaper
+ * thread soon after it stopped running (core/proc.c), and a count taken at once would see
+ * the last few threads' kernel stacks as a leak. Two ticks give the reaper its turn. */
+static void settle(void)
+{
+	static struct waitq wq = WAITQ_INIT("settle");
+	uint64_t deadline = time_ns() + NSEC_PER_SEC / 50; /* 20 ms */
+	for (;;) {
+		prepare_to_wait(&wq);
+		if (time_ns() >= deadline)
+			break;
+		sched_sleep_until(deadline);
+	}
+	finish_wait(&wq);
+}
+
 /* The free frames as tools/usertest's leak check reads them, before init and after it: both
  * times after writing back and dropping what the kernel keeps only as a cache (clean block
  * buffers, the heap's empty slabs), so the two counts differ only by what init's run left
  * allocated. */
 static void report_free_frames(void)
 {
+	settle();
 	vfs_sync_all();
 	bcache_drop_clean();
 	kheap_release_free_pages();
