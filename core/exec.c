@@ -25,6 +25,7 @@
 #include "core/kheap.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/rseq.h"
 #include "core/timer.h"
 #include "core/signal.h"
 #include "core/string.h"
@@ -216,8 +217,10 @@ static void exec_commit(struct proc *p, struct mm *mm, const char *path, const s
 	t->altstack = (struct sigaltstack_k){0}; /* the mask and pending signals stay */
 	set_comm(p, path);
 	__atomic_store_n(&p->did_exec, true, __ATOMIC_RELAXED); /* setpgid on it: EACCES */
+	__atomic_fetch_add(&p->self_exec_id, 1, __ATOMIC_RELAXED);
 	strlcpy(t->name, p->comm, sizeof(t->name));
 	t->clear_child_tid = 0;
+	rseq_exec(t);
 	proc_vfork_release(p);
 	arch_thread_exec_reset();
 	arch_tf_init_user(arch_user_tf(t->stack_top), entry, sp);

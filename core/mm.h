@@ -154,7 +154,8 @@ void mm_activate(struct mm *mm);
  * this thread holds that file's inode lock (a file system's copy: see mm_prefault); -EACCES if
  * the region forbids the access (SEGV_ACCERR); -EIO if addr is in a file mapping's page
  * wholly beyond the end of the file, or the file could not be read (SIGBUS, BUS_ADRERR);
- * -ENOMEM. Thread context; takes mm->lock. */
+ * -ENOMEM (a user-mode fault: SIGKILL, as Linux's OOM kill; a user copy: -EFAULT). Thread
+ * context; takes mm->lock. */
 int mm_fault(struct mm *mm, uintptr_t addr, bool write, bool exec);
 
 /* mmap's core (arguments already checked for types the caller supports): a new region of len

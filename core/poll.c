@@ -31,6 +31,7 @@ void poll_table_init(struct poll_table *pt)
 	pt->triggered = false;
 	pt->registering = true;
 	pt->error = 0;
+	pt->queue = NULL;
 	pt->n_inline = 0;
 	pt->chunks = NULL;
 }
@@ -85,6 +86,10 @@ void poll_wait(struct file *f, struct waitq *wq, struct poll_table *pt)
 {
 	if (!pt || !pt->registering)
 		return;
+	if (pt->queue) {
+		pt->queue(pt, f, wq);
+		return;
+	}
 	struct poll_entry *e = entry_alloc(pt);
 	if (!e) {
 		pt->error = -ENOMEM;

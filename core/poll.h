@@ -1,6 +1,7 @@
 /*
- * core/poll.h: waiting on many files at once (poll, ppoll, select, pselect6; later epoll and
- * sockets), through the ordinary wait queues of core/waitq.h.
+ * core/poll.h: waiting on many files at once (poll, ppoll, select, pselect6, and epoll's
+ * registrations through poll_table.queue; later sockets), through the ordinary wait queues of
+ * core/waitq.h.
  *
  * A file that can make a poller wait implements file_ops->poll (fs/vfs.h):
  *
@@ -67,11 +68,17 @@ struct poll_entry {
 
 struct poll_chunk; /* more entries, kmalloc'd as needed (core/poll.c) */
 
+/* A table's own registration (epoll, core/epoll.c): called by poll_wait instead of adding a
+ * poll entry, on every pass where registering is set. It may sleep (allocate) but must take
+ * no reference on f: epoll's registrations are undone when f's last reference goes. */
+typedef void (*poll_queue_fn)(struct poll_table *pt, struct file *f, struct waitq *wq);
+
 struct poll_table {
 	struct waitq wq;     /* the poller sleeps here */
 	bool triggered;      /* guarded by wq.lock: a registered queue was woken */
 	bool registering;    /* poll_wait adds entries (the first pass) */
 	int error;           /* -ENOMEM once an entry could not be allocated */
+	poll_queue_fn queue; /* NULL (poll_table_init): poll_wait adds entries */
 	unsigned n_inline;   /* entries of inline[] in use */
 	struct poll_entry inline_entries[POLL_INLINE_ENTRIES];
 	struct poll_chunk *chunks;
@@ -91,5 +98,19 @@ unsigned vfs_poll(struct file *f, struct poll_table *pt);
 /* Sleep until a registered queue is woken, a signal is pending or time_ns() reaches deadline
  * (UINT64_MAX: none); may return early for no reason. True once the deadline has passed. */
 bool poll_table_sleep(struct poll_table *pt, uint64_t deadline);
+
+/* ---- Shared by the poll-family syscalls (core/sys_poll.c) and epoll (core/epoll.c) ---- */
+
+/* time_ns() + ns, saturating below UINT64_MAX (which means "no deadline"). */
+uint64_t poll_deadline_after(uint64_t ns);
+/* A user struct timespec (0: none, UINT64_MAX) as a deadline (0 for a zero timeout):
+ * 0, -EFAULT or -EINVAL. */
+int poll_get_timeout(uintptr_t uts, uint64_t *deadline);
+/* Swap in the user's signal mask for a wait (umask 0: keep the current one); *swapped says
+ * whether it was. -EINVAL for a size other than 8, -EFAULT. */
+int poll_mask_swap(uintptr_t umask, unsigned long size, bool *swapped);
+/* Put the old mask back at once, unless the call was interrupted (then signal_deliver puts
+ * it back once the handler's frame holds it). */
+void poll_mask_restore(bool swapped, bool interrupted);
 
 #endif

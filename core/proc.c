@@ -28,6 +28,7 @@
 #include "core/kprintf.h"
 #include "core/mm.h"
 #include "core/panic.h"
+#include "core/rseq.h"
 #include "core/signal.h"
 #include "core/tty.h"
 #include "core/string.h"
@@ -216,6 +217,17 @@ unsigned proc_count(void)
 	return __atomic_load_n(&nprocs, __ATOMIC_RELAXED);
 }
 
+unsigned proc_user_tasks(uint32_t uid)
+{
+	unsigned n = 0;
+	unsigned long s = spin_lock_irqsave(&proc_tree_lock);
+	for (struct proc *p = proc_table; p; p = p->all_next)
+		if (p->cred.uid == uid) /* a zombie counts as one task until it is reaped */
+			n += p->state == PROC_ALIVE ? __atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) : 1;
+	spin_unlock_irqrestore(&proc_tree_lock, s);
+	return n;
+}
+
 /* ---- Threads of a process -------------------------------------------------------------------- */
 
 void proc_add_thread(struct proc *p, struct thread *t)
@@ -324,6 +336,7 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 		p->children = c->sibling;
 		c->parent = init_proc;
+		c->exit_signal = SIGCHLD; /* as Linux: "we don't want people slaying init" */
 		c->sibling = init_proc->children;
 		init_proc->children = c;
 		zombie |= c->state == PROC_ZOMBIE;
@@ -430,13 +443,18 @@ _Noreturn void proc_thread_exit(int wait_status)
 			futex_wake_addr(p->mm, t->clear_child_tid, 1);
 	}
 	signal_flush_thread(t);
+	/* From here on the thread is a kernel thread. Leaving p's thread list, dropping t->proc
+	 * and leaving p's address space happen with interrupts off, as one step: preempted in
+	 * between, the switch back would follow t->proc to an mm that p's last thread may have
+	 * released meanwhile (seen on aarch64 at -smp 2), and this CPU would keep running on
+	 * page tables that release frees. */
+	unsigned long s = arch_irq_save();
 	bool last = proc_remove_thread(p, t);
+	t->proc = NULL;
+	arch_aspace_activate(arch_kernel_aspace());
+	arch_irq_restore(s);
 	if (t->tid != p->pid)
 		pid_free(t->tid);
-	/* From here on the thread is a kernel thread: the switch away must not look at p. */
-	unsigned long s = arch_irq_save();
-	t->proc = NULL;
-	arch_irq_restore(s);
 	if (last) {
 		tty_proc_exit(p); /* a session leader's exit hangs up its terminal */
 		release_mm(p);
@@ -485,6 +503,12 @@ void user_return(struct trapframe *tf)
 		if (arch_this_cpu()->need_resched) {
 			arch_irq_enable();
 			sched_yield();
+			arch_irq_disable();
+			continue;
+		}
+		if (t->rseq_events) { /* switched out since the last return (core/rseq.c) */
+			arch_irq_enable();
+			rseq_notify_resume(tf);
 			arch_irq_disable();
 			continue;
 		}

@@ -126,7 +126,12 @@ struct proc {
 	uint32_t umask;
 
 	uint64_t start_ns;        /* time_ns() at creation (/proc/<pid>/stat starttime) */
-	int exit_signal;          /* sent to the parent at exit (clone's CSIGNAL bits) */
+	int exit_signal;          /* sent to the parent at exit (clone's CSIGNAL bits); SIGCHLD
+				   * once reparented (proc_tree_lock) */
+	/* Linux's self_exec_id/parent_exec_id: a non-SIGCHLD exit signal is sent only to the
+	 * image that asked for it; if the parent has exec'd since, it gets SIGCHLD. */
+	uint32_t self_exec_id;    /* bumped by each exec */
+	uint32_t parent_exec_id;  /* the parent's self_exec_id at clone */
 	uint64_t dead_utime, dead_stime; /* CPU ticks of exited threads (guarded by lock) */
 	uint64_t cutime, cstime;  /* CPU ticks of reaped children (__atomic) */
 	struct proc_timers *timers; /* alarm, itimers, POSIX timers (core/sys_timer.c); NULL
@@ -224,6 +229,9 @@ struct fdtable *proc_get_fdt(struct proc *p);
 
 /* Number of live processes (sysinfo's procs). */
 unsigned proc_count(void);
+
+/* Tasks (threads of live processes, and zombies) whose real uid is uid: RLIMIT_NPROC's count. */
+unsigned proc_user_tasks(uint32_t uid);
 
 /* ---- For the process code (core/proc*.c, core/exec.c, core/sys_proc.c) ---------------- */
 

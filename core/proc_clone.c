@@ -19,6 +19,7 @@
 #include "core/kheap.h"
 #include "core/mm.h"
 #include "core/proc.h"
+#include "core/rseq.h"
 #include "core/signal.h"
 #include "core/string.h"
 #include "core/syscall.h"
@@ -103,6 +104,9 @@ static int clone_proc(struct proc *parent, unsigned long flags, struct proc **ou
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
 	p->exit_signal = (int)(flags & CSIGNAL);
+	p->parent_exec_id = (flags & CLONE_PARENT) ? parent->parent_exec_id
+						   : __atomic_load_n(&parent->self_exec_id,
+								     __ATOMIC_RELAXED);
 	*out = p;
 	return 0;
 }
@@ -132,7 +136,20 @@ static struct thread *clone_thread(struct proc *p, unsigned long flags, uintptr_
 	 * address space without vfork (a new thread must not run handlers on its creator's). */
 	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM)
 		t->altstack = thread_current()->altstack;
+	rseq_fork(t, (flags & CLONE_VM) != 0);
 	return t;
+}
+
+/* RLIMIT_NPROC as Linux applies it at fork: the tasks of the caller's real uid, threads
+ * included, may not exceed the limit; root (real or effective uid 0, Linux's
+ * CAP_SYS_RESOURCE) is exempt. The count and the creation are not one atomic step, so racing
+ * clones may overshoot by the number of racers. */
+static int clone_nproc_check(const struct proc *parent)
+{
+	uint64_t lim = __atomic_load_n(&parent->rlim[RLIMIT_NPROC].cur, __ATOMIC_RELAXED);
+	if (parent->cred.uid == 0 || parent->cred.euid == 0 || lim == RLIM_INFINITY)
+		return 0;
+	return proc_user_tasks(parent->cred.uid) >= lim ? -EAGAIN : 0;
 }
 
 long proc_clone(unsigned long flags, uintptr_t newsp, uintptr_t ptid, uintptr_t ctid,
@@ -140,6 +157,8 @@ long proc_clone(unsigned long flags, uintptr_t newsp, uintptr_t ptid, uintptr_t 
 {
 	struct proc *parent = proc_current(), *p = parent;
 	int err = clone_check_flags(flags);
+	if (!err)
+		err = clone_nproc_check(parent);
 	if (err)
 		return err;
 	if (!(flags & CLONE_THREAD) && (err = clone_proc(parent, flags, &p)) != 0)

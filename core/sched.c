@@ -60,6 +60,7 @@
 #include "core/kprintf.h"
 #include "core/kstack.h"
 #include "core/panic.h"
+#include "core/rseq.h"
 #include "core/smp.h"
 #include "core/string.h"
 #include "core/time.h"
@@ -150,6 +151,7 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	c->current = next;
 	c->switched_from = prev;
 	c->switches++;
+	rseq_preempt(prev); /* a preempted or migrated critical section must abort */
 	/* Per-thread port state (entry stack, TLS, FP/SIMD) and the user address space follow the
 	 * thread; kernel threads run on the kernel's own (empty user half). */
 	arch_thread_switch(prev, next);

@@ -76,6 +76,12 @@ struct thread {
 	bool restore_sigmask;     /* saved_sigmask is valid */
 	bool sigreturned;         /* rt_sigreturn restored tf: syscall_handle leaves it alone */
 	long syscall_restart;     /* a restart code for signal_deliver to resolve, or 0 */
+	/* Restartable sequences (core/rseq.c), the thread's own: its registered struct rseq (0:
+	 * none) and signature, and RSEQ_EV_* bits set when it is switched out (by the scheduler,
+	 * on its own stack: __atomic) and consumed by user_return. */
+	uintptr_t rseq;
+	uint32_t rseq_sig;
+	uint8_t rseq_events;
 	struct arch_thread arch;  /* the port's user state (TLS, FP/SIMD) */
 };
 

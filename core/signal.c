@@ -339,6 +339,9 @@ bool signal_notify_parent_exit_locked(struct proc *p)
 	int sig = p->exit_signal, st = p->exit_status;
 	if (!parent)
 		return false;
+	if (sig != SIGCHLD && p->parent_exec_id != __atomic_load_n(&parent->self_exec_id,
+								    __ATOMIC_RELAXED))
+		sig = SIGCHLD; /* the image that chose the signal is gone (Linux) */
 	unsigned long s = spin_lock_irqsave(&parent->lock);
 	struct sigaction_k *act = &parent->sigactions[SIGCHLD - 1];
 	bool autoreap = sig == SIGCHLD && (act->handler == SIG_IGN || (act->flags & SA_NOCLDWAIT));

@@ -22,6 +22,7 @@
 #include "core/mm.h"
 #include "core/kprintf.h"
 #include "core/proc.h"
+#include "core/rseq.h"
 #include "core/sched.h"
 #include "core/signal.h"
 
@@ -138,6 +139,7 @@ static void run_handler(struct trapframe *tf, struct thread *t, int sig,
 		.fault_addr = (sig_bit(sig) & SIG_SYNC_SET) && info->code > 0 &&
 					      info->code != SI_KERNEL ? info->fault.addr : 0,
 	};
+	rseq_signal_deliver(tf, sig); /* the frame must save a critical section's abort_ip */
 	if (arch_signal_frame_setup(tf, &fi) != 0)
 		frame_failed(sig);
 	t->restore_sigmask = false;

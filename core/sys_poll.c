@@ -80,14 +80,13 @@ static long wait_loop(scan_fn scan, void *ctx, uint64_t deadline)
 
 /* ---- Timeouts and masks ---------------------------------------------------------------------- */
 
-static uint64_t deadline_after(uint64_t ns)
+uint64_t poll_deadline_after(uint64_t ns)
 {
 	uint64_t now = time_ns();
 	return ns >= NO_DEADLINE - now ? NO_DEADLINE - 1 : now + ns;
 }
 
-/* A user timespec (NULL: none) as a deadline; -EFAULT or -EINVAL. */
-static int get_timeout(uintptr_t uts, uint64_t *deadline)
+int poll_get_timeout(uintptr_t uts, uint64_t *deadline)
 {
 	struct linux_timespec ts;
 	*deadline = NO_DEADLINE;
@@ -100,7 +99,7 @@ static int get_timeout(uintptr_t uts, uint64_t *deadline)
 	uint64_t ns = (uint64_t)ts.tv_sec >= NO_DEADLINE / NSEC_PER_SEC
 			      ? NO_DEADLINE
 			      : (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-	*deadline = ns ? deadline_after(ns) : 0;
+	*deadline = ns ? poll_deadline_after(ns) : 0;
 	return 0;
 }
 
@@ -127,8 +126,7 @@ static long put_time_left(uintptr_t uaddr, uint64_t deadline, bool timeval, long
 	return ret;
 }
 
-/* Swap in the user's mask (NULL: keep the current one) for the wait; true in *swapped. */
-static int mask_swap(uintptr_t umask, unsigned long size, bool *swapped)
+int poll_mask_swap(uintptr_t umask, unsigned long size, bool *swapped)
 {
 	*swapped = false;
 	if (!umask)
@@ -146,10 +144,10 @@ static int mask_swap(uintptr_t umask, unsigned long size, bool *swapped)
 	return 0;
 }
 
-static void mask_restore(bool swapped, long ret)
+void poll_mask_restore(bool swapped, bool interrupted)
 {
 	struct thread *t = thread_current();
-	if (!swapped || ret == -ERESTARTNOHAND || !t->restore_sigmask)
+	if (!swapped || interrupted || !t->restore_sigmask)
 		return;
 	t->restore_sigmask = false;
 	signal_set_mask(t->saved_sigmask);
@@ -215,7 +213,9 @@ static long do_poll(uintptr_t ufds, unsigned long n, uint64_t deadline)
 long sys_poll(const unsigned long *a)
 {
 	int ms = (int)a[2];
-	uint64_t deadline = ms < 0 ? NO_DEADLINE : ms == 0 ? 0 : deadline_after((uint64_t)ms * 1000000u);
+	uint64_t deadline = ms < 0    ? NO_DEADLINE
+			    : ms == 0 ? 0
+				      : poll_deadline_after((uint64_t)ms * 1000000u);
 	long ret = do_poll(a[0], a[1], deadline);
 	if (ret == -EINTR)
 		ret = ms >= 0 ? -ERESTART_RESTARTBLOCK : -ERESTARTNOHAND;
@@ -226,16 +226,16 @@ long sys_ppoll(const unsigned long *a)
 {
 	uint64_t deadline;
 	bool swapped;
-	int err = get_timeout(a[2], &deadline);
+	int err = poll_get_timeout(a[2], &deadline);
 	if (!err)
-		err = mask_swap(a[3], a[4], &swapped);
+		err = poll_mask_swap(a[3], a[4], &swapped);
 	if (err)
 		return err;
 	long ret = do_poll(a[0], a[1], deadline);
 	if (ret == -EINTR)
 		ret = -ERESTARTNOHAND;
 	ret = put_time_left(a[2], deadline, false, ret);
-	mask_restore(swapped, ret);
+	poll_mask_restore(swapped, ret == -ERESTARTNOHAND);
 	return ret;
 }
 
@@ -335,7 +335,7 @@ long sys_select(const unsigned long *a)
 		uint64_t ns = (uint64_t)tv.tv_sec >= NO_DEADLINE / NSEC_PER_SEC
 				      ? NO_DEADLINE
 				      : (uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_nsec * 1000;
-		deadline = ns ? deadline_after(ns) : 0;
+		deadline = ns ? poll_deadline_after(ns) : 0;
 	}
 	int n = select_nfds((long)(int)a[0]);
 	if (n < 0)
@@ -349,11 +349,11 @@ long sys_pselect6(const unsigned long *a)
 {
 	uint64_t deadline, pack[2] = {0, 0}; /* { const sigset_t *ss; size_t ss_len } */
 	bool swapped;
-	int err = get_timeout(a[4], &deadline);
+	int err = poll_get_timeout(a[4], &deadline);
 	if (!err && a[5] && copy_from_user(pack, a[5], sizeof(pack)))
 		err = -EFAULT;
 	if (!err)
-		err = mask_swap(pack[0], pack[1], &swapped);
+		err = poll_mask_swap(pack[0], pack[1], &swapped);
 	if (err)
 		return err;
 	int n = select_nfds((long)(int)a[0]);
@@ -363,6 +363,6 @@ long sys_pselect6(const unsigned long *a)
 		ret = do_select(n, sets, deadline);
 	}
 	ret = put_time_left(a[4], deadline, false, ret);
-	mask_restore(swapped, ret);
+	poll_mask_restore(swapped, ret == -ERESTARTNOHAND);
 	return ret;
 }

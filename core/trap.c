@@ -7,6 +7,9 @@
  *      any other user-mode exception, or a page fault mm_fault refuses, becomes the matching
  *      thread-directed signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, with si_code and
  *      si_addr), which a handler may catch; blocked or ignored, it kills (signal_force_fault);
+ *      a page fault that failed for want of memory kills the process with SIGKILL instead,
+ *      as Linux's OOM killer would: a caught SIGSEGV would retry the fault forever while the
+ *      machine stays out of memory;
  *   2. a kernel-mode page fault on a user address (a user copy touching a page not yet
  *      present, or a copy-on-write page) is resolved the same way; if it cannot be, and the
  *      faulting instruction is in the exception table, the copy resumes at its fixup and
@@ -110,6 +113,11 @@ static void user_trap(struct trapframe *tf, const struct trap_info *ti)
 	int err = 0, code;
 	if (ti->kind == TRAP_PAGE_FAULT && (err = resolve_user_fault(ti)) == 0)
 		return;
+	if (ti->kind == TRAP_PAGE_FAULT && err == -ENOMEM) {
+		struct ksiginfo kill = {.signo = SIGKILL, .code = SI_KERNEL};
+		signal_send(proc_current(), 0, &kill);
+		return;
+	}
 	int sig = user_fault_signal(ti, err, &code);
 	uintptr_t addr = ti->kind == TRAP_PAGE_FAULT || ti->kind == TRAP_ALIGNMENT ? ti->fault_addr
 										 : arch_tf_pc(tf);

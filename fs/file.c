@@ -225,10 +225,16 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+void (*file_epoll_release)(struct file *f);
+
 void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* Linux's eventpoll_release: the open file description is gone, so are its epoll
+	 * registrations (their hooks sit on queues the release below may free). */
+	if (__atomic_load_n(&f->epoll_links, __ATOMIC_ACQUIRE))
+		file_epoll_release(f);
 	if (!(f->flags & O_PATH) && f->ops && f->ops->release)
 		f->ops->release(f);
 	path_put(&f->path);

@@ -19,6 +19,7 @@
 #include "core/proc.h"
 #include "core/string.h"
 #include "core/sys_path.h"
+#include "fs/anon_inode.h"
 #include "fs/vfs_internal.h"
 
 #define PIPEFS_MAGIC 0x50495045
@@ -111,6 +112,8 @@ long procfs_path_name(const struct path *path, char *buf, size_t n)
 	struct inode *ino = path->ino;
 	if (ino->sb->magic == PIPEFS_MAGIC)
 		return ksnprintf(buf, n, "pipe:[%llu]", (unsigned long long)ino->ino);
+	if (ino->sb->magic == ANON_INODE_FS_MAGIC)
+		return anon_inode_name(ino, buf, n);
 	struct path root;
 	int err = vfs_root(&root);
 	if (err)

@@ -259,7 +259,14 @@ struct file {
 	int refs;                /* dup/fork share; atomic */
 	struct mutex pos_lock;
 	void *priv;
+	/* core/epoll.c: this file's registrations in epoll sets (NULL: none), guarded by
+	 * epoll's own lock; file_put undoes them before the last reference's release. */
+	void *epoll_links;
 };
+
+/* Set by core/epoll.c: called by file_put for a file with epoll_links, once the last
+ * reference is gone and before file_ops->release. */
+extern void (*file_epoll_release)(struct file *f);
 
 /* Where the VFS calls a file system with an inode lock held (in addition to the inode_ops
  * rule above): file_ops->readdir with the directory's lock; file_ops->write on a regular file
