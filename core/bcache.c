@@ -434,6 +434,23 @@ size_t bcache_invalidate(struct blkdev *dev)
 	return busy;
 }
 
+size_t bcache_drop_clean(void)
+{
+	size_t kept = 0;
+	mutex_lock(&cache_lock);
+	for (struct buf *b = lru_head, *next; b; b = next) {
+		next = b->lnext;
+		if (b->dirty) {
+			kept++;
+			continue;
+		}
+		lru_remove(b);
+		destroy(b);
+	}
+	mutex_unlock(&cache_lock);
+	return kept;
+}
+
 void bcache_set_limit(size_t bytes)
 {
 	mutex_lock(&cache_lock);

@@ -81,6 +81,10 @@ void bforget(struct blkdev *dev, uint64_t blockno, uint32_t size);
 /* Drop every unreferenced buffer of dev (dirty data discarded: bsync first). Returns the
  * number of buffers still referenced, which stay (0 when the caller released everything). */
 size_t bcache_invalidate(struct blkdev *dev);
+/* Drop every unreferenced clean buffer of every device, so the frames the cache holds are
+ * only those of buffers in use or dirty (the kernel's leak check around init, core/main.c).
+ * Returns the number of unreferenced dirty buffers kept. */
+size_t bcache_drop_clean(void);
 
 /* Bytes of buffers the cache keeps before evicting (default BCACHE_DEFAULT_LIMIT). Buffers
  * in use are never evicted, so the cache may exceed the limit while they are held. */

@@ -17,8 +17,10 @@
 #include "core/cmdline.h"
 #include "core/console_input.h"
 #include "core/cpu.h"
+#include "core/kheap.h"
 #include "core/kprintf.h"
 #include "core/kstack.h"
+#include "core/ktimer.h"
 #include "core/ktest.h"
 #include "core/layout.h"
 #include "core/panic.h"
@@ -30,6 +32,7 @@
 #include "core/sched.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "core/waitq.h"
 #include "drivers/drivers.h"
 #include "fs/vfs.h"
 
@@ -111,6 +114,35 @@ static void init_args(const char *cmdline, const char *path)
 	}
 }
 
+/* Let deferred frees finish before a count: a thread that exited is freed by the reaper
+ * thread soon after it stopped running (core/proc.c), and a count taken at once would see
+ * the last few threads' kernel stacks as a leak. Two ticks give the reaper its turn. */
+static void settle(void)
+{
+	static struct waitq wq = WAITQ_INIT("settle");
+	uint64_t deadline = time_ns() + NSEC_PER_SEC / 50; /* 20 ms */
+	for (;;) {
+		prepare_to_wait(&wq);
+		if (time_ns() >= deadline)
+			break;
+		sched_sleep_until(deadline);
+	}
+	finish_wait(&wq);
+}
+
+/* The free frames as tools/usertest's leak check reads them, before init and after it: both
+ * times after writing back and dropping what the kernel keeps only as a cache (clean block
+ * buffers, the heap's empty slabs), so the two counts differ only by what init's run left
+ * allocated. */
+static void report_free_frames(void)
+{
+	settle();
+	vfs_sync_all();
+	bcache_drop_clean();
+	kheap_release_free_pages();
+	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
+}
+
 /* Run init and power off with its exit status (128 + the signal if a signal killed it). */
 static _Noreturn void run_init(const struct boot_info *bi)
 {
@@ -119,7 +151,7 @@ static _Noreturn void run_init(const struct boot_info *bi)
 	init_args(bi->cmdline, path);
 	proc_init();
 	syscall_trace = cmdline_get_ulong(bi->cmdline, "strace", 0) != 0;
-	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
+	report_free_frames();
 	int err = proc_start_init(path, init_argv, init_envp);
 	if (err && !explicit && err == -ENOENT) {
 		kprintf("No %s to run: powering off.\n", path);
@@ -135,8 +167,7 @@ static _Noreturn void run_init(const struct boot_info *bi)
 	else
 		kprintf("janus: init exited with status %d (exit code %d)\n", st, (st >> 8) & 0xff);
 	init_report();
-	vfs_sync_all();
-	kprintf("janus: free frames %lu\n", (unsigned long)pmm_free_frames());
+	report_free_frames();
 	arch_power_off((st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }
 

@@ -4,7 +4,7 @@
 Synthetic consoles for each way a run can end: a normal exit, a signal, an exit whose last
 output line lacks its newline, a panic while init runs, a panic after init ended, a kernel
 that never starts init, one that powers off while init runs, a timeout; and the command line
-it builds. TAP, one point per case.
+it builds; the leak verdict on free-frame counts; the serial-line checks. TAP, one point per case.
 """
 
 import os
@@ -13,7 +13,9 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..",
                                 "tools", "lib"))
+import serialcheck  # noqa: E402
 import userrun  # noqa: E402
+import usertests as ut  # noqa: E402
 
 BOOT = ["Janus 0.1.0 (abc) x86_64 on QEMU", "vfs: ext2 root mounted", "janus: free frames 1000"]
 
@@ -72,6 +74,35 @@ def cases():
         "while init ran" in f["reason"] and f["output"] == "partial output\n"
     f = facts(BOOT + ["spinning"], rc=-9, timed_out=True)
     yield "timeout", f["outcome"] == "timeout" and f["output"] == "spinning\n"
+    res = {"test": "t", "arch": "x86_64", "free_frames": {"before": 1000, "after": 990}}
+    yield "10 frames within the leak slack", ut.leak_frames(res) == 10 and \
+        ut.leak_failure(res) is None
+    res["free_frames"]["after"] = 1000 - ut.LEAK_SLACK - 1
+    yield "past the slack: a leak fails the run", \
+        "leaked" in (ut.leak_failure(res) or "") and \
+        ut.test_verdicts(dict(res, outcome="exited", exit_status=0,
+                              output="JANUS ABI-001 PASS x\n"), ["ABI-001"])["ABI-001"][0] == "FAIL"
+    res["free_frames"]["after"] = None
+    yield "no count after init: no leak verdict", ut.leak_failure(res) is None
+    raw = (b"x\r\nJTEST-SERIAL-BEGIN s JTEST-INPUT-READY\r\nabc\r\nJTEST-SERIAL-END s\r\n"
+           b"JTEST-SERIAL-BEGIN t\nJTEST-SERIAL-END t 2000000000\n")
+    lines = raw.decode().replace("\r", "").splitlines()
+    stamps = [0.0, 1.0, 1.1, 1.2, 5.0, 7.1]
+    good = serialcheck.run([("bytes", "TTY-005", "s", b"abc\r\n"),
+                            ("elapsed", "TIME-004", "t", 10.0)], raw, lines, stamps)
+    yield "serial checks: section bytes and host time", \
+        [c["verdict"] for c in good] == ["PASS", "PASS"]
+    bad = serialcheck.run([("bytes", "TTY-005", "s", b"abc\n"), ("bytes", "TTY-005", "u", b""),
+                           ("elapsed", "TIME-004", "t", 2.0)], raw, lines, stamps)
+    yield "serial checks: wrong bytes, missing section, clock off", \
+        [c["verdict"] for c in bad] == ["FAIL", "FAIL"] and "no JTEST" in bad[0]["detail"]
+    fs = serialcheck.run([("fsck", "FS-034", None, None)], b"", [], [],
+                         {"clean": False, "output": ["x"]})
+    yield "fsck check: a dirty disk fails the ID", fs[0]["verdict"] == "FAIL" and \
+        "FS-034" in ut.runner_only_ids("user_script")
+    two = {"free_frames": {"before": 100, "after": 95},
+           "first_boot": {"free_frames": {"before": 100, "after": 50}}}
+    yield "a reboot test's leak is the larger of its boots'", ut.leak_frames(two) == 50
     yield "command line", userrun.cmdline("/bin/t", ["a", "b"], {"HOME": "/root"}) == \
         "init=/bin/t env.HOME=/root -- a b"
     try:

@@ -27,6 +27,7 @@ Standard library only.
 
 import ctypes
 import os
+import queue
 import re
 import selectors
 import signal
@@ -70,18 +71,24 @@ def _die_with_parent():
 
 
 class Boot:
-    """One QEMU run: its console lines, QEMU's exit code, whether it hit the timeout.
-    on_line(text) sees each console line as it comes; input (bytes) is typed into the
-    console once a line containing input_after appears (at once if input_after is empty)."""
+    """One QEMU run: its console lines (and stamps: the host's time.monotonic() as each was
+    read), the raw bytes of the serial line (raw, up to RAW_MAX), QEMU's exit code, whether it
+    hit the timeout. on_line(text) sees each console line as it comes; input (bytes, or a list
+    of byte chunks) is typed into the console: chunk k once the k-th line containing
+    input_after appears (at once if input_after is empty)."""
+
+    RAW_MAX = 4 << 20
 
     def __init__(self, arch, kernel, append, disk, timeout, smp=1, mem=janus.DEFAULT_MEM,
                  input=None, input_after=None, on_line=None):
         self.cmd = janus.qemu_command(arch, kernel, append, mem, smp, disks=[(disk, False)])
-        self.timeout, self.input, self.input_after = timeout, input, input_after
+        self.timeout, self.input_after = timeout, input_after
+        self.input = [input] if isinstance(input, bytes) else input
         self.on_line = on_line or (lambda text: None)
-        self.lines, self.qemu_errors = [], []
+        self.lines, self.stamps, self.qemu_errors = [], [], []
+        self.raw = bytearray()
         self.rc, self.timed_out, self.seconds = None, False, 0.0
-        self._typed = False
+        self._typed, self._queue = 0, None
 
     def run(self):
         start = time.monotonic()
@@ -89,8 +96,10 @@ class Boot:
         proc = subprocess.Popen(self.cmd, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         try:
+            if self.input is not None:
+                self._start_typist(proc)
             if self.input is not None and not self.input_after:
-                self._type(proc)
+                self._type()
             self.timed_out = self._pump(proc, start + self.timeout)
         finally:
             if proc.poll() is None:
@@ -115,6 +124,8 @@ class Boot:
                 break
             for key, _ in sel.select(left):
                 chunk = os.read(key.fd, 65536)
+                if key.data == "out" and len(self.raw) < self.RAW_MAX:
+                    self.raw += chunk
                 if not chunk:
                     sel.unregister(key.fileobj)
                 *done, partial[key.data] = (partial[key.data] + chunk).split(b"\n")
@@ -135,20 +146,30 @@ class Boot:
             self.qemu_errors.append(text)
             return
         self.lines.append(text)
+        self.stamps.append(time.monotonic())
         self.on_line(text)
-        if self.input is not None and not self._typed and self.input_after in text:
-            self._type(proc)
+        if self.input is not None and self._typed < len(self.input) and \
+                self.input_after in text:
+            self._type()
 
-    def _type(self, proc):
-        self._typed = True
+    def _start_typist(self, proc):
+        """One thread writes the chunks in order (a chunk may block on a full pipe while
+        the console is read) and closes QEMU's stdin after the last."""
+        self._queue = queue.Queue()
 
         def write():
             try:
-                proc.stdin.write(self.input)
+                for _ in self.input:
+                    proc.stdin.write(self._queue.get())
+                    proc.stdin.flush()
                 proc.stdin.close()
             except OSError:
                 pass
         threading.Thread(target=write, daemon=True).start()
+
+    def _type(self):
+        self._queue.put(self.input[self._typed])
+        self._typed += 1
 
 
 # ---- What the console says -----------------------------------------------------------------
