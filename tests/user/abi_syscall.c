@@ -116,16 +116,6 @@ static void test_abi004(void)
 	jt_behaviour("ABI-004", jt_failures_since_mark() == 0, "999, 100000 and -1: ENOSYS");
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
-}
-
 /* The first bytes of the file open at fd, as a string in buf. */
 static const char *content(long fd, char *buf, size_t n)
 {
@@ -343,12 +333,12 @@ static bool abi5_fork(void)
 	long c = R5(NR_CLONE, SIGCHLD, 0, 0, 0, 0); /* fork as clone(SIGCHLD) */
 	if (c == 0)
 		R1(NR_EXIT_GROUP, 8);
-	NEED(c > 0 && reap((pid_t)c) == 8);
+	NEED(c > 0 && jt_reap((pid_t)c) == 8);
 #if defined(__x86_64__)
 	c = R0(57); /* fork */
 	if (c == 0)
 		R1(NR_EXIT_GROUP, 7);
-	NEED(c > 0 && reap((pid_t)c) == 7);
+	NEED(c > 0 && jt_reap((pid_t)c) == 7);
 	long vc; /* vfork: the child exits at once, on the parent's stack */
 	__asm__ volatile("mov $58, %%eax\n\t"
 			 "syscall\n\t"
@@ -361,7 +351,7 @@ static bool abi5_fork(void)
 			 : "=a"(vc)
 			 :
 			 : "rcx", "r11", "rdi", "memory");
-	NEED(vc > 0 && reap((pid_t)vc) == 9);
+	NEED(vc > 0 && jt_reap((pid_t)vc) == 9);
 #endif
 	return ok;
 }
@@ -409,7 +399,7 @@ static bool abi5_pause(void)
 	int st;
 	NEED(waitpid(c, &st, WNOHANG) == 0);
 	kill(c, SIGTERM);
-	NEED(reap(c) == 1000 + SIGTERM);
+	NEED(jt_reap(c) == 1000 + SIGTERM);
 	return ok;
 }
 

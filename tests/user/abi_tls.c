@@ -154,16 +154,6 @@ __attribute__((no_stack_protector)) static int spin_other(void)
 	}
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
-}
-
 static void *errno_thread(void *arg)
 {
 	errno = 77;
@@ -209,15 +199,15 @@ static void test_abi007(void)
 	pid_t c = fork();
 	if (c == 0)
 		_exit(tls_survives());
-	JT_EQ(reap(c), 0);
-	JT_EQ(reap(other), 0);
+	JT_EQ(jt_reap(c), 0);
+	JT_EQ(jt_reap(other), 0);
 	JT_EQV(tp_read(), orig);
 
 	/* fork copies the thread pointer. */
 	c = fork();
 	if (c == 0)
 		_exit(tp_read() == orig ? 0 : 1);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	/* musl's errno and pthread_self work in threads. */
 	pthread_t t, seen;
 	void *ret = NULL;

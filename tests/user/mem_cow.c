@@ -62,17 +62,6 @@ __attribute__((noinline)) static void pretouch_stack(void)
 		s[i] = (unsigned char)i;
 }
 
-/* Wait for pid; its exit code, 1000 + signal, or -1. */
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
-}
-
 static uint64_t *map_pages(long n)
 {
 	void *p = mmap(NULL, (size_t)n * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -105,7 +94,7 @@ static void warm_up(void)
 		pretouch_stack();
 		_exit(0);
 	}
-	reap(c);
+	jt_reap(c);
 }
 
 /* Map 64 MiB (at hint if not NULL) and write one byte per page; the mapping or NULL. */
@@ -193,7 +182,7 @@ static void test_mem014(void)
 		shm->d[1] = f1 - f2;
 		_exit(seen && own ? 0 : 1);
 	}
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	JT_OKV(shm->d[0] == 0, "the child's reads of 256 pages cost nothing", "reads: %ld pages",
 	       shm->d[0]);
 	JT_OKV(shm->d[1] >= 16 && shm->d[1] <= 24,
@@ -220,7 +209,7 @@ static void test_mem015(void)
 	pid_t c = fork();
 	if (c == 0)
 		_exit(m[5] == (0x3333000000000000ull ^ 0) ? 0 : 1);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	pretouch_stack();
 	long f0 = free_pages();
 	fill(m, pages, 0x4444000000000000ull);
@@ -256,7 +245,7 @@ static void test_mem016(void)
 			fill(heap, pages, tag);
 			_exit(check(heap, pages, tag) ? 0 : 2);
 		}
-		if (reap(c) != 0)
+		if (jt_reap(c) != 0)
 			bad++;
 	}
 	JT_EQ(bad, 0);
@@ -303,7 +292,7 @@ static void test_mem017(void)
 		_exit(right ? 0 : 1);
 	}
 	JT_OK(functions_right(), "the parent's results are right after the fork");
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	JT_OKV(shm->d[2] == 0, "running the shared code cost the child no memory",
 	       "child's calls: %ld pages", shm->d[2]);
 	jt_behaviour("MEM-017", jt_failures_since_mark() == 0,

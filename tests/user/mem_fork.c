@@ -15,17 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Wait for pid; its exit code, 1000 + signal, or -1. */
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
-}
-
 static void wait_byte(int fd)
 {
 	char c;
@@ -65,7 +54,7 @@ static void test_mem008(void)
 	JT_EQ(s[1], 0xC0FFEE);
 	s[2] = 0xBEEF;
 	send_byte(to_child[1]);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	munmap((void *)s, 4096);
 	close(to_child[0]);
 	close(to_child[1]);
@@ -118,7 +107,7 @@ static void test_mem012(void)
 	if (on_brk)
 		*on_brk = 0xCAFEBABE;
 	send_byte(go[1]);
-	int r = reap(c);
+	int r = jt_reap(c);
 	JT_OKV(r == 0, "the child still reads 0xDEADBEEF everywhere",
 	       "bad mask %d: 1 stack, 2 heap, 4 data, 8 brk", r);
 	JT_EQ(on_stack, 0xCAFEBABE);
@@ -157,7 +146,7 @@ static void test_mem013(void)
 				_exit(2);
 		_exit(0);
 	}
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	int bad = -1;
 	for (int i = 0; i < PAGES * WORDS; i++)
 		if (m[i] != (0xA5A5000000000000ull | (uint64_t)i)) {
@@ -212,7 +201,7 @@ static void test_mem020(void)
 	pid_t t = fork();
 	if (t == 0)
 		_exit(touch_stack() == 256 ? 0 : 1);
-	JT_EQ(reap(t), 0);
+	JT_EQ(jt_reap(t), 0);
 	volatile uint32_t *canary =
 		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	canary[0] = 0x600DF00D;
@@ -223,7 +212,7 @@ static void test_mem020(void)
 			dup2(nul, 2); /* keep an emulator's crash message off the log */
 		_exit(recurse(0) & 0x7f);
 	}
-	JT_EQ(reap(c), 1000 + SIGSEGV);
+	JT_EQ(jt_reap(c), 1000 + SIGSEGV);
 	JT_EQ(canary[0], 0x600DF00D); /* other mappings are intact */
 	munmap((void *)canary, 4096);
 	jt_behaviour("MEM-020", jt_failures_since_mark() == 0,

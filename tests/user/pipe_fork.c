@@ -16,29 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) != 0)
 		;
-}
-
-/* Wait for pid; returns its exit code, or 1000 + signal, or -1. */
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
 }
 
 /* PIPE-007: a pipe across fork. The child's exit code says which check failed. */
@@ -74,7 +56,7 @@ static void test_pipe007(void)
 	JT_EQ(write(go[1], "g", 1), 1);
 	close(go[1]);
 	close(p[0]);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	jt_behaviour("PIPE-007", jt_failures_since_mark() == 0,
 		     "child reads 18 bytes then EOF only after its own write end closes");
 }
@@ -86,7 +68,7 @@ static void test_pipe008(void)
 	char b[64];
 	int p[2];
 	JT_EQ(pipe(p), 0);
-	long long t0 = now_ms(); /* before the fork: the write comes >= 200 ms after it */
+	long long t0 = jt_now_ms(); /* before the fork: the write comes >= 200 ms after it */
 	pid_t c = fork();
 	if (c == 0) {
 		close(p[0]);
@@ -95,10 +77,10 @@ static void test_pipe008(void)
 	}
 	errno = 0;
 	ssize_t n = read(p[0], b, sizeof b);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_EQ(n, 4);
 	JT_OKV(dt >= 200, "the read slept until the write", "%lld ms", dt);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	close(p[0]);
 	close(p[1]);
 
@@ -112,7 +94,7 @@ static void test_pipe008(void)
 		filled += 4096;
 	JT_EQ(errno, EAGAIN);
 	fcntl(p[1], F_SETFL, 0);
-	t0 = now_ms();
+	t0 = jt_now_ms();
 	c = fork();
 	if (c == 0) {
 		close(p[1]);
@@ -125,10 +107,10 @@ static void test_pipe008(void)
 	}
 	close(p[0]);
 	JT_EQ(write(p[1], big, 4096), 4096);
-	dt = now_ms() - t0;
+	dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 200, "the write into a full pipe slept until the drain", "%lld ms", dt);
 	close(p[1]);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	jt_behaviour("PIPE-008", jt_failures_since_mark() == 0, "read and write block, no EAGAIN");
 }
 
@@ -177,7 +159,7 @@ static void test_pipe009(void)
 	JT_EQ(read(p[0], all, sizeof all), 0);
 	close(p[0]);
 	for (int w = 0; w < 4; w++)
-		JT_EQ(reap(kids[w]), 0);
+		JT_EQ(jt_reap(kids[w]), 0);
 	jt_behaviour("PIPE-009", jt_failures_since_mark() == 0,
 		     "384 bytes, 12 intact records, then EOF");
 }
@@ -234,7 +216,7 @@ static void test_pipe010(void)
 	close(p[0]);
 	JT_EQ(got, size);
 	JT_OKV(bad < 0, "1 MiB arrives byte-identical", "first bad %ld", bad);
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	jt_behaviour("PIPE-010", jt_failures_since_mark() == 0,
 		     "65536-byte capacity; 1 MiB transfer intact");
 }
@@ -283,8 +265,8 @@ static void test_pipe013(void)
 	JT_STREQ(got, "SHELL_PIPE_MARKER_12345\n");
 	JT_EQ(read(p2[0], got, sizeof got), 0);
 	close(p2[0]);
-	JT_EQ(reap(a), 0);
-	JT_EQ(reap(b), 0);
+	JT_EQ(jt_reap(a), 0);
+	JT_EQ(jt_reap(b), 0);
 
 	/* /bin/cat /lines.txt with stdout on a pipe. */
 	int q[2];
@@ -308,7 +290,7 @@ static void test_pipe013(void)
 	JT_OK(strncmp(out, "Line 1\nLine 2\n", 14) == 0 &&
 		      strcmp(out + 103, "Line 15\nHello from ext2!\n") == 0,
 	      "cat's exact output arrives through the pipe");
-	JT_EQ(reap(c), 0);
+	JT_EQ(jt_reap(c), 0);
 	jt_behaviour("PIPE-013", jt_failures_since_mark() == 0,
 		     "marker line through two pipes, then EOF; /bin/cat captured");
 }
@@ -327,16 +309,16 @@ static void test_pipe014(void)
 
 	/* No reader: a non-blocking writer open fails; a non-blocking reader open succeeds. */
 	JT_ERRNO(open("/tmp/f", O_WRONLY | O_NONBLOCK), ENXIO);
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	int r = open("/tmp/f", O_RDONLY | O_NONBLOCK);
 	JT_OK(r >= 0, "O_RDONLY|O_NONBLOCK with no writer opens");
-	JT_OK(now_ms() - t0 < 100, "... at once");
+	JT_OK(jt_now_ms() - t0 < 100, "... at once");
 	close(r);
 
 	/* A blocking reader open waits for a writer. */
 	int go[2];
 	JT_EQ(pipe(go), 0);
-	t0 = now_ms(); /* before the fork: the writer opens >= 200 ms after it */
+	t0 = jt_now_ms(); /* before the fork: the writer opens >= 200 ms after it */
 	pid_t c = fork();
 	if (c == 0) {
 		close(go[1]);
@@ -355,7 +337,7 @@ static void test_pipe014(void)
 	}
 	close(go[0]);
 	r = open("/tmp/f", O_RDONLY);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OK(r >= 0, "blocking O_RDONLY open succeeds");
 	JT_OKV(dt >= 200, "... after the writer arrives", "%lld ms", dt);
 	int got = 0;

@@ -17,13 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* The raw ppoll syscall (the kernel's sigset is 8 bytes). */
 static long raw_ppoll(struct pollfd *fds, unsigned long n, struct timespec *ts,
 		      const sigset_t *mask)
@@ -152,15 +145,15 @@ static void test_poll004(void)
 	int p[2];
 	JT_EQ(pipe(p), 0);
 	struct pollfd pf = {p[0], POLLIN, 0};
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_EQ(poll(&pf, 1, 200), 0);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 200 && dt < 400, "200 ms timeout", "took %lld ms", dt);
 
 	pid_t c = writer_after(p[1], 300);
-	t0 = now_ms();
+	t0 = jt_now_ms();
 	JT_EQ(poll(&pf, 1, -1), 1);
-	dt = now_ms() - t0;
+	dt = jt_now_ms() - t0;
 	JT_EQ(pf.revents, POLLIN);
 	JT_OKV(dt >= 250, "waited for the child's write", "took %lld ms", dt);
 	reap(c);
@@ -221,9 +214,9 @@ static void test_poll005(void)
 
 	/* A NULL timeout waits until the signal arrives 200 ms later. */
 	pid_t c = signal_after(200);
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_ERRNO(raw_ppoll(&pf, 1, NULL, &during), EINTR);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 150, "NULL timeout waits", "took %lld ms", dt);
 	JT_EQ(usr1_count, 2);
 	reap(c);

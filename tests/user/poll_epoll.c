@@ -30,13 +30,6 @@
 #define EVENT_SIZE 16
 #endif
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* uname's version names Janus on Janus (its sysname is Linux). */
 static bool on_janus(void)
 {
@@ -367,15 +360,15 @@ static void test_waits(void)
 	JT_EQ(pipe(p), 0);
 	JT_EQ(add(ep, p[0], EPOLLIN, 40), 0);
 	struct epoll_event ev;
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_EQ(epoll_wait(ep, &ev, 1, 100), 0);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 100 && dt < 2000, "a 100 ms timeout waits 100 ms", "took %lld ms", dt);
 
 	pid_t c = after(p[1], 150);
-	t0 = now_ms();
+	t0 = jt_now_ms();
 	JT_EQ(epoll_wait(ep, &ev, 1, -1), 1);
-	dt = now_ms() - t0;
+	dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 100, "-1 waits for the child's write", "took %lld ms", dt);
 	JT_EQ(ev.data.u64, 40);
 	reap(c);
@@ -384,10 +377,10 @@ static void test_waits(void)
 
 	/* epoll_pwait2: qemu-user 7.2 lacks it (ENOSYS), so only Janus must have it. */
 	struct timespec ts = {0, 100 * 1000000L}, bad = {0, 1000000000L};
-	t0 = now_ms();
+	t0 = jt_now_ms();
 	long r = syscall(SYS_epoll_pwait2, ep, &ev, 1, &ts, NULL, 8);
 	int e = errno;
-	dt = now_ms() - t0;
+	dt = jt_now_ms() - t0;
 	long r2 = syscall(SYS_epoll_pwait2, ep, &ev, 1, &bad, NULL, 8);
 	int e2 = errno;
 	bool missing_ok = r == -1 && e == ENOSYS && !on_janus();

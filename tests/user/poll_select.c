@@ -15,13 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int sel0(int n, fd_set *r, fd_set *w)
 {
 	struct timeval tv = {0, 0};
@@ -95,7 +88,7 @@ static void test_poll007(void)
 	struct timeval tv = {0, 200000};
 	FD_ZERO(&r);
 	FD_SET(p[0], &r);
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 #ifdef SYS_select
 	long n = syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv);
 #else
@@ -104,7 +97,7 @@ static void test_poll007(void)
 	tv.tv_sec = ts6.tv_sec;
 	tv.tv_usec = ts6.tv_nsec / 1000;
 #endif
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_EQ(n, 0);
 	JT_OKV(dt >= 200 && dt < 400, "200 ms timeout", "took %lld ms", dt);
 	JT_OK(tv.tv_sec == 0 && tv.tv_usec == 0, "time left written back: %ld.%06ld",

@@ -16,13 +16,6 @@
 
 extern char **environ;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run path with argv, capturing stdout and stderr (up to cap - 1 bytes) into out.
  * Returns the wait status, or -1. */
 static int run(const char *path, char *const argv[], char *out, size_t cap)
@@ -98,9 +91,9 @@ static void test_proc003(void)
 	char out[64];
 	char *hello[] = {(char *)"hello", NULL};
 	for (int i = 0; i < 20; i++) {
-		long long t0 = now_ms();
+		long long t0 = jt_now_ms();
 		int st = run("/bin/hello", hello, out, sizeof out);
-		long long dt = now_ms() - t0;
+		long long dt = jt_now_ms() - t0;
 		if (dt > worst)
 			worst = dt;
 		if (hello_ok(st, out) && dt < 5000)

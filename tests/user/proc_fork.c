@@ -25,13 +25,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* PROC-001: fork's return values and the ids on both sides. */
 static void test_proc001(void)
 {
@@ -152,9 +145,9 @@ static void test_proc017(void)
 	}
 	int seen[3] = {0};
 	int reaped = 0, bad = 0;
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	/* Poll with WNOHANG for a while, then block for the rest. */
-	while (reaped < 3 && now_ms() - t0 < 100) {
+	while (reaped < 3 && jt_now_ms() - t0 < 100) {
 		int st;
 		pid_t r = waitpid(-1, &st, WNOHANG);
 		if (r == 0) {
@@ -256,8 +249,8 @@ static void test_proc020(void)
 		pid_t parent = getpid();
 		pid_t g = fork();
 		if (g == 0) {
-			long long t0 = now_ms();
-			while (getppid() == parent && now_ms() - t0 < 3000)
+			long long t0 = jt_now_ms();
+			while (getppid() == parent && jt_now_ms() - t0 < 3000)
 				sleep_ms(5);
 			long msg[2] = {getpid(), getppid()};
 			if (write(rep[1], msg, sizeof msg) != sizeof msg)
@@ -280,8 +273,8 @@ static void test_proc020(void)
 	if (getpid() == 1) {
 		reaped = waitpid(g, &st, 0) == g;
 	} else {
-		long long t0 = now_ms();
-		while (kill(g, 0) == 0 && now_ms() - t0 < 3000)
+		long long t0 = jt_now_ms();
+		while (kill(g, 0) == 0 && jt_now_ms() - t0 < 3000)
 			sleep_ms(5);
 		reaped = kill(g, 0) == -1 && errno == ESRCH;
 	}
@@ -328,8 +321,8 @@ static void test_proc022(void)
 	}
 	uint64_t first = ctr[0], last = first;
 	int rises = 0;
-	long long t0 = now_ms();
-	while (rises < 5 && now_ms() - t0 < 5000) {
+	long long t0 = jt_now_ms();
+	while (rises < 5 && jt_now_ms() - t0 < 5000) {
 		sched_yield();
 		uint64_t v = ctr[0];
 		if (v > last) {

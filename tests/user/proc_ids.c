@@ -16,16 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int reap(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
-}
-
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -86,7 +76,7 @@ static void test_proc021(void)
 		JT_EQ(write(turn_c[1], "t", 1), 1);
 		JT_EQ(read(turn_p[0], &x, 1), 1);
 	}
-	int r = reap(c);
+	int r = jt_reap(c);
 	JT_OKV(r == 0, "the child sees the pipe data, handler, mask, pgid and sid", "bad mask %d",
 	       r);
 	char all[16] = {0};
@@ -165,7 +155,7 @@ static void test_proc029(void)
 			_exit(4); /* the 17th descriptor */
 		_exit(0);
 	}
-	int r = reap(c);
+	int r = jt_reap(c);
 	JT_OKV(r == 0, "with {16, 16}, fds 3-15 open and the next is EMFILE", "child %d", r);
 	struct rlimit bad = {100, 10};
 	JT_ERRNO(setrlimit(RLIMIT_NOFILE, &bad), EINVAL);

@@ -10,14 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static long long free_bytes(void)
-{
-	struct sysinfo si;
-	if (sysinfo(&si) != 0)
-		return -1;
-	return (long long)si.freeram * si.mem_unit;
-}
-
 static void cycle(bool exec)
 {
 	pid_t c = fork();
@@ -40,13 +32,13 @@ int main(void)
 	jt_mark();
 	cycle(false); /* warm up: first-use allocations are not leaks */
 	cycle(true);
-	long long before = free_bytes();
+	long long before = jt_free_bytes();
 	JT_OK(before > 0, "sysinfo gives free memory");
 	for (int i = 0; i < 10000; i++)
 		cycle(false);
 	for (int i = 0; i < 16; i++)
 		cycle(true);
-	long long after = free_bytes(), diff = (before - after) / 4096;
+	long long after = jt_free_bytes(), diff = (before - after) / 4096;
 	JT_OKV(diff <= 16 && diff >= -16, "free memory back within 16 pages",
 	       "before %lld, after %lld bytes: %lld pages", before, after, diff);
 	jt_behaviour("PROC-031", jt_failures_since_mark() == 0, "fork/exec/exit leak nothing");

@@ -23,13 +23,6 @@
 #define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | 128)
 #define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | 128)
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -211,9 +204,9 @@ static int futex_checks(void)
 	JT_ERRNO(futex(&w, FUTEX_WAIT, 6, NULL), EAGAIN);
 	JT_ERRNO(futex(&w, FUTEX_WAIT_PRIVATE, 4, NULL), EAGAIN);
 	struct timespec ts = {0, 100 * 1000000L};
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_ERRNO(futex(&w, FUTEX_WAIT, 5, &ts), ETIMEDOUT);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 100, "a 100 ms wait times out after >= 100 ms", "%lld", dt);
 	JT_OKV(dt < 2000, "... and not much later", "%lld", dt);
 

@@ -15,12 +15,6 @@
 
 #define CYCLES 1000
 
-static long long free_bytes(void)
-{
-	struct sysinfo si;
-	return sysinfo(&si) == 0 ? (long long)si.freeram * si.mem_unit : -1;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -45,7 +39,7 @@ int main(void)
 {
 	jt_mark();
 	JT_OK(cycle(), "a first fork+exec+wait of /bin/true exits 0");
-	long long before = free_bytes();
+	long long before = jt_free_bytes();
 	double t0 = now_s();
 	int good = 0;
 	for (int i = 0; i < CYCLES; i++)
@@ -56,10 +50,10 @@ int main(void)
 	JT_ERRNO(waitpid(-1, NULL, WNOHANG), ECHILD);
 	/* Exited threads' kernel stacks are freed by the kernel's reaper thread a moment later:
 	 * give it up to a second. */
-	long long after = free_bytes();
+	long long after = jt_free_bytes();
 	for (int i = 0; i < 100 && before - after > 64 * 4096; i++) {
 		usleep(10000);
-		after = free_bytes();
+		after = jt_free_bytes();
 	}
 	JT_OKV(before - after <= 64 * 4096, "free memory back within 64 pages",
 	       "before %lld after %lld bytes", before, after);

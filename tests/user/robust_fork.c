@@ -20,19 +20,6 @@
 
 #define LIMIT 64
 
-static long long free_bytes(void)
-{
-	struct sysinfo si;
-	return sysinfo(&si) == 0 ? (long long)si.freeram * si.mem_unit : -1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* The bomb: forks until fork fails; reports through the pipe how many it made, the errno of
  * the failure and how long it took, then waits to be killed. Its children just pause. */
 static void bomb(int report)
@@ -40,7 +27,7 @@ static void bomb(int report)
 	struct rlimit rl = {LIMIT, LIMIT};
 	if (setrlimit(RLIMIT_NPROC, &rl) != 0 || setgid(1000) != 0 || setuid(1000) != 0)
 		_exit(90);
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	long msg[3] = {0, 0, 0};
 	for (;;) {
 		pid_t c = fork();
@@ -52,10 +39,10 @@ static void bomb(int report)
 			msg[1] = errno;
 			break;
 		}
-		if (++msg[0] > 4 * LIMIT || now_ms() - t0 > 20000)
+		if (++msg[0] > 4 * LIMIT || jt_now_ms() - t0 > 20000)
 			break; /* the limit did not hold: report what happened */
 	}
-	msg[2] = (long)(now_ms() - t0);
+	msg[2] = (long)(jt_now_ms() - t0);
 	write(report, msg, sizeof msg);
 	for (;;)
 		pause();
@@ -69,7 +56,7 @@ static long fib(long n)
 int main(void)
 {
 	jt_mark();
-	long long before = free_bytes();
+	long long before = jt_free_bytes();
 	int p[2];
 	JT_EQ(pipe(p), 0);
 	pid_t b = fork();
@@ -103,10 +90,10 @@ int main(void)
 	JT_OKV(reaped == msg[0], "every bomb child ended and was reaped", "%d reaped", reaped);
 	/* Exited threads' kernel stacks are freed by the kernel's reaper thread a moment later:
 	 * give it up to a second. */
-	long long after = free_bytes();
+	long long after = jt_free_bytes();
 	for (int i = 0; i < 100 && before - after > 64 * 4096; i++) {
 		usleep(10000);
-		after = free_bytes();
+		after = jt_free_bytes();
 	}
 	JT_OKV(before - after <= 64 * 4096, "free memory back within 64 pages",
 	       "before %lld after %lld bytes", before, after);

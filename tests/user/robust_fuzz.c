@@ -99,13 +99,6 @@ static void fuzz_child(long nr)
 	_exit(0);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Fuzz one number in a child: 0 finished, 1 died of a signal, 2 killed at the budget. */
 static int fuzz(long nr)
 {
@@ -114,10 +107,10 @@ static int fuzz(long nr)
 		fuzz_child(nr);
 	if (c < 0)
 		return -1;
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	int st;
 	while (waitpid(c, &st, WNOHANG) == 0) {
-		if (now_ms() - t0 > BUDGET_MS) {
+		if (jt_now_ms() - t0 > BUDGET_MS) {
 			kill(c, SIGKILL);
 			waitpid(c, &st, 0); /* SIGKILL must end it, whatever it is blocked in */
 			return 2;

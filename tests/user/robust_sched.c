@@ -23,13 +23,6 @@
 
 #define ROUNDS 100000
 
-static long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 static pid_t spinner(void)
 {
 	pid_t c = fork();
@@ -43,10 +36,10 @@ static void test_starve(void)
 {
 	pid_t c = spinner();
 	usleep(20000); /* let it start spinning */
-	long long t0 = now_us();
+	long long t0 = jt_now_us();
 	struct timespec req = {0, 100000000};
 	JT_EQ(nanosleep(&req, NULL), 0);
-	long long took = now_us() - t0;
+	long long took = jt_now_us() - t0;
 	JT_OKV(took >= 100000 && took <= 150000, "nanosleep(100 ms) beside a spinner ends on time",
 	       "%lld us", took);
 	JT_EQ(kill(c, SIGKILL), 0);
@@ -61,8 +54,8 @@ static pid_t timed_spinner(int report)
 	pid_t c = fork();
 	if (c)
 		return c;
-	long long end = now_us() + 2000000;
-	while (now_us() < end)
+	long long end = jt_now_us() + 2000000;
+	while (jt_now_us() < end)
 		;
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -105,13 +98,13 @@ static void test_pipes(void)
 				_exit(1);
 		_exit(0);
 	}
-	long long last = now_us(), worst = 0;
+	long long last = jt_now_us(), worst = 0;
 	int done = 0;
 	char x = 'x';
 	for (; done < ROUNDS; done++) {
 		if (write(ab[1], &x, 1) != 1 || read(ba[0], &x, 1) != 1)
 			break;
-		long long t = now_us();
+		long long t = jt_now_us();
 		worst = t - last > worst ? t - last : worst;
 		last = t;
 	}
@@ -147,12 +140,12 @@ static void test_futex(void)
 {
 	pthread_t th;
 	JT_EQ(pthread_create(&th, NULL, futex_peer, NULL), 0);
-	long long last = now_us();
+	long long last = jt_now_us();
 	for (int i = 0; i < ROUNDS; i++) {
 		atomic_store(&turn, 1);
 		syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		futex_wait_for(0);
-		long long t = now_us();
+		long long t = jt_now_us();
 		futex_worst = t - last > futex_worst ? t - last : futex_worst;
 		last = t;
 	}

@@ -16,13 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -273,9 +266,9 @@ static void test_sig010(void)
 	}
 	JT_ERRNO(sigtimedwait(&s, NULL, &zero), EAGAIN);
 	struct timespec t100 = {0, 100000000};
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_ERRNO(sigtimedwait(&s, NULL, &t100), EAGAIN);
-	long long dt = now_ms() - t0;
+	long long dt = jt_now_ms() - t0;
 	JT_OKV(dt >= 100, "the 100 ms timeout waited at least 100 ms", "%lld ms", dt);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	jt_behaviour("SIG-010", jt_failures_since_mark() == 0,
@@ -314,11 +307,11 @@ static void test_sig023(void)
 			sleep_ms(100);
 			_exit(0);
 		}
-		long long t0 = now_ms();
+		long long t0 = jt_now_ms();
 		int st;
 		JT_ERRNO(waitpid(-1, &st, 0), ECHILD);
-		JT_OKV(now_ms() - t0 >= 50, "wait blocked until the child was gone", "%lld ms",
-		       now_ms() - t0);
+		JT_OKV(jt_now_ms() - t0 >= 50, "wait blocked until the child was gone", "%lld ms",
+		       jt_now_ms() - t0);
 		JT_ERRNO(kill(c, 0), ESRCH);
 	}
 	set_action(SIGCHLD, SIG_DFL, SA_NOCLDSTOP);
@@ -370,11 +363,11 @@ static void test_sig024(void)
 			_exit(0);
 		}
 		sleep_ms(100);
-		long long t0 = now_ms();
+		long long t0 = jt_now_ms();
 		JT_EQ(kill(c, SIGKILL), 0);
 		int st = 0;
 		JT_EQV(waitpid(c, &st, 0), c);
-		JT_OKV(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && now_ms() - t0 < 1000,
+		JT_OKV(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && jt_now_ms() - t0 < 1000,
 		       "SIGKILL ends the child within 1 s", "how %d status %#x", how, st);
 		close(p[0]);
 		close(p[1]);

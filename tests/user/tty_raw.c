@@ -19,13 +19,6 @@ static void on_alarm(int sig)
 {
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int main(void)
 {
 	if (getsid(0) != getpid())
@@ -56,15 +49,15 @@ int main(void)
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
 	JT_EQ(tcsetattr(0, TCSANOW, &t), 0);
-	long long t0 = now_ms();
+	long long t0 = jt_now_ms();
 	JT_EQ(read(0, buf, sizeof buf), 0);
-	long long quick = now_ms() - t0;
+	long long quick = jt_now_ms() - t0;
 	JT_OK(quick < 200, "VMIN 0 VTIME 0: %lld ms", quick);
 	t.c_cc[VTIME] = 5;
 	JT_EQ(tcsetattr(0, TCSANOW, &t), 0);
-	t0 = now_ms();
+	t0 = jt_now_ms();
 	JT_EQ(read(0, buf, sizeof buf), 0);
-	long long waited = now_ms() - t0;
+	long long waited = jt_now_ms() - t0;
 	JT_OK(waited >= 450 && waited < 2000, "VMIN 0 VTIME 5: %lld ms", waited);
 	jt_diag("VTIME 5 read took %lld ms", waited);
 	tcsetattr(0, TCSANOW, &saved);

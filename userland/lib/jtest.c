@@ -13,6 +13,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define JT_LINE 1024
@@ -313,4 +316,34 @@ const char *jt_errname(int e)
 		return jt_names[e];
 	snprintf(buf, sizeof buf, "E%d", e);
 	return buf;
+}
+
+/* ---- Helpers many tests share ---------------------------------------------------------------- */
+
+int jt_reap(int pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
+}
+
+long long jt_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long jt_now_ms(void)
+{
+	return jt_now_us() / 1000;
+}
+
+long long jt_free_bytes(void)
+{
+	struct sysinfo si;
+	return sysinfo(&si) == 0 ? (long long)si.freeram * si.mem_unit : -1;
 }

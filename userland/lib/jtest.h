@@ -87,4 +87,13 @@ int jt_done(void);
 /* The errno name ("ENOENT"), or "E<number>". */
 const char *jt_errname(int e);
 
+/* Helpers many tests share. */
+/* Wait for pid: its exit code, 1000 + the number of the signal that killed it, or -1. */
+int jt_reap(int pid);
+/* CLOCK_MONOTONIC in milliseconds / microseconds. */
+long long jt_now_ms(void);
+long long jt_now_us(void);
+/* sysinfo's free memory in bytes, or -1. */
+long long jt_free_bytes(void);
+
 #endif
