@@ -8,6 +8,9 @@
  * old range's region boundaries are made before anything else, so removing it afterwards
  * cannot fail.
  *
+ * A shrink without MREMAP_FIXED is munmap of the tail, as on Linux: it needs no mapping there
+ * (a hole is fine) and never fails for a range munmap accepts.
+ *
  * old_len 0 with MREMAP_MAYMOVE duplicates a shared mapping (Linux's special case): the same
  * frames at a second address, the old one kept. MREMAP_DONTUNMAP is not supported (-EINVAL,
  * as a kernel before 5.7 gives).
@@ -148,10 +151,6 @@ static long remap_locked(struct mm *mm, uintptr_t old, size_t old_len, size_t ne
 		v = vma_find(mm, old); /* the removal may have split v's region */
 		return move_range(mm, v, old, old_len, new, new_len, old_len == 0, ff);
 	}
-	if (old_len && new_len <= old_len) {
-		err = mm_remove_range(mm, old + new_len, old + old_len);
-		return err ? err : (long)old;
-	}
 	err = old_len ? grow_in_place(mm, v, old + old_len, new_len - old_len, ff) : 0;
 	if (err)
 		return err < 0 ? err : (long)old;
@@ -200,9 +199,19 @@ long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 	new_len = pg_len(new_len);
 	if (!new_len)
 		return -EINVAL;
+	old_len = (old_len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+	if (!(flags & MREMAP_FIXED) && old_len >= new_len) {
+		/* Linux: a shrink is munmap of the tail, whatever is mapped there (a hole too);
+		 * the same size is a no-op. Either way the old address is the result. */
+		if (old_len == new_len)
+			return (long)old_addr;
+		if (new_len > UINTPTR_MAX - old_addr)
+			return -EINVAL;
+		int err = mm_unmap(mm, old_addr + new_len, old_len - new_len);
+		return err ? err : (long)old_addr;
+	}
 	if (old_len > USER_TOP)
 		return -EFAULT;
-	old_len = (old_len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
 	if (flags & MREMAP_FIXED) {
 		if (!pg_aligned(new_addr) || new_addr > USER_TOP - new_len ||
 		    new_addr < ELF_MIN_VADDR)
