@@ -1,12 +1,16 @@
 // covers: USER-012
 //
-// Interactive job control in busybox ash on the console. The keys are "typed" with TIOCSTI
-// (the bytes enter the console's line discipline as if they came from the serial line), one
-// step at a time, each after the shell's previous output has appeared; the shell's stdout and
-// stderr go to a pipe this test reads, while its stdin is the console, its controlling
-// terminal. Steps: `sleep 100` then ^C gives $? 130; `sleep 100`, ^Z stops it, `bg` resumes
-// it, `jobs` shows it Running, `fg` brings it back and ^C ends it; the shell prints a fresh
-// prompt after each; DEL and ^U edit the line. Needs the console.
+// Interactive job control in busybox ash on the console. Every key the shell reads is typed
+// into the serial port by the runner (tests/user/user_jobctl.input, one chunk per step): once
+// the shell's previous output has appeared, this prints a JTEST-INPUT-READY line and the
+// runner types the next chunk. The shell's stdout and stderr go to a pipe this test reads,
+// while its stdin is the console, its controlling terminal. In the .input file a chunk with
+// no newline of its own (^C, ^Z) runs straight into its "#!input-next" separator, which the
+// runner finds as a byte string. ^C or ^Z is typed once the job owns the terminal
+// (tcgetpgrp) and has had half a second to start. Steps: `sleep 100` then ^C gives $? 130;
+// `sleep 100`, ^Z stops it, `bg` resumes it, `jobs` shows it Running, `fg` brings it back
+// and ^C ends it; the shell prints a fresh prompt after each; DEL and ^U edit the line.
+// Needs the console.
 #define _GNU_SOURCE
 #include "jtest.h"
 
@@ -45,22 +49,41 @@ static bool expect(const char *want)
 	}
 }
 
-static void type(const char *s)
+/* The runner types the next chunk of user_jobctl.input when it sees this line. */
+static void ready(void)
 {
-	for (; *s; s++)
-		if (ioctl(0, TIOCSTI, s) != 0)
-			jt_diag("TIOCSTI: %s", jt_errname(errno));
+	jt_diag("JTEST-INPUT-READY");
 }
 
+/* keys names the chunk the runner types next (the .input file holds the bytes). */
 static void step(const char *keys, const char *want, const char *what)
 {
-	type(keys);
+	(void)keys;
+	ready();
 	bool ok = expect(want);
 	JT_OK(ok, "%s: the shell printed \"%s\"", what, want);
 	if (!ok) {
 		out[out_len] = 0;
 		jt_diag("shell output so far: %s", out + (cursor > 200 ? cursor - 200 : 0));
 	}
+}
+
+/* Wait until a job of the shell (whose group owns the terminal at its prompt) is the
+ * terminal's foreground group. With ECHO off busybox reads lines without line editing, so
+ * nothing in its output shows that the typed command has started. */
+static bool foreground_job(pid_t shell_pgrp, const char *what)
+{
+	pid_t fg = -1;
+	for (int i = 0; i < 1000; i++) {
+		fg = tcgetpgrp(0);
+		if (fg > 0 && fg != shell_pgrp)
+			break;
+		usleep(10000);
+	}
+	bool ok = JT_OK(fg > 0 && fg != shell_pgrp, "%s", what);
+	if (!ok)
+		jt_diag("foreground group %d, shell's %d", fg, shell_pgrp);
+	return ok;
 }
 
 static pid_t start_shell(void)
@@ -99,11 +122,14 @@ int main(void)
 	jt_mark();
 	pid_t sh = start_shell();
 	JT_OK(expect("PROMPT$ "), "the first prompt");
+	pid_t shell_pgrp = tcgetpgrp(0);
 	step("sleep 100\n", "", "start sleep");
+	foreground_job(shell_pgrp, "sleep 100 runs in the foreground");
 	usleep(500000);
 	step("\003", "PROMPT$ ", "^C ends the foreground job");
 	step("echo rc=$?\n", "rc=130", "$? after ^C");
 	step("sleep 100\n", "", "start sleep again");
+	foreground_job(shell_pgrp, "sleep 100 runs in the foreground again");
 	usleep(500000);
 	step("\032", "Stopped", "^Z stops it");
 	expect("PROMPT$ ");
@@ -112,6 +138,7 @@ int main(void)
 	step("jobs\n", "Running", "jobs lists it running");
 	expect("PROMPT$ ");
 	step("fg\n", "sleep 100", "fg brings it back");
+	foreground_job(shell_pgrp, "fg makes it the foreground job");
 	usleep(500000);
 	step("\003", "PROMPT$ ", "^C ends it");
 	step("echo rc=$?\n", "rc=130", "$? after fg and ^C");
@@ -122,7 +149,7 @@ int main(void)
 	/* [poll issue] USER-011's `sleep 1 &` waits at the prompt until a SIGCHLD interrupts the
 	 * shell's read of the terminal: busybox's line editing polls first and restarts poll on
 	 * EINTR, but without poll (NOSYS today) the interrupted read ends the shell. */
-	type("exit 7\n");
+	ready(); /* "exit 7\n" */
 	int st = 0;
 	JT_EQ(waitpid(sh, &st, 0), sh);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);

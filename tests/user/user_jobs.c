@@ -1,13 +1,14 @@
 // covers: USER-011
 //
-// Background jobs in busybox ash, typed into the console like user_jobctl (USER-012): the
-// keys go in with TIOCSTI, one step at a time, each after the shell's previous output has
-// appeared; the shell's stdout and stderr go to a pipe this test reads, its stdin is the
-// console, its controlling terminal. Steps: `sleep 100 &` is job 1, `jobs` lists it Running,
-// `kill %1` ends it and the shell reports it Terminated before a following prompt; after
-// `sleep 3 &`, `$!` holds the pid `jobs -l` lists and `wait $!` returns 0 (busybox ash prints
-// no "[1] pid" line, unlike bash); `sleep 2&` and `sleep 2 & ` start jobs too. Needs the
-// console.
+// Background jobs in busybox ash, typed into the console like user_jobctl (USER-012): every
+// key the shell reads is typed into the serial port by the runner (tests/user/user_jobs.input,
+// one chunk per step), each once the shell's previous output has appeared and this has
+// printed a JTEST-INPUT-READY line; the shell's stdout and stderr go to a pipe this test
+// reads, its stdin is the console, its controlling terminal. Steps: `sleep 100 &` is job 1,
+// `jobs` lists it Running, `kill %1` ends it and the shell reports it Terminated before a
+// following prompt; after `sleep 3 &`, `$!` holds the pid `jobs -l` lists and `wait $!`
+// returns 0 (busybox ash prints no "[1] pid" line, unlike bash); `sleep 2&` and `sleep 2 & `
+// start jobs too. Needs the console.
 #define _GNU_SOURCE
 #include "jtest.h"
 
@@ -47,16 +48,17 @@ static char *expect(const char *want)
 	}
 }
 
-static void type(const char *s)
+/* The runner types the next chunk of user_jobs.input when it sees this line. */
+static void ready(void)
 {
-	for (; *s; s++)
-		if (ioctl(0, TIOCSTI, s) != 0)
-			jt_diag("TIOCSTI: %s", jt_errname(errno));
+	jt_diag("JTEST-INPUT-READY");
 }
 
+/* keys names the chunk the runner types next (the .input file holds the bytes). */
 static char *step(const char *keys, const char *want, const char *what)
 {
-	type(keys);
+	(void)keys;
+	ready();
 	char *hit = expect(want);
 	JT_OK(hit != NULL, "%s: the shell printed \"%s\"", what, want);
 	if (!hit) {
@@ -108,9 +110,10 @@ static void jobs_and_kill(void)
 	/* ash reports the job when it reaps it: right after the kill builtin if SIGCHLD came
 	 * first, else after the next command; either way before a following prompt. */
 	size_t from = cursor;
-	type("kill %1\n");
+	step("kill %1\n", "PROMPT$ ", "the prompt after kill %1");
 	usleep(300000);
-	step("echo after-kill\n", "after-kill", "a command after kill %1");
+	/* Quoted apart so the line editor's echo of the command never shows "after-kill". */
+	step("echo after\"-kill\"\n", "after-kill", "a command after kill %1");
 	size_t after = cursor;
 	cursor = from;
 	JT_OK(expect("Terminated") != NULL, "the shell reports job 1 terminated");
@@ -169,7 +172,7 @@ int main(void)
 	jt_behaviour("USER-011", jt_failures_since_mark() == 0,
 		     "& jobs: $! is the pid, wait $! 0, jobs Running, kill %%1 reported; & with or "
 		     "without spaces");
-	type("exit 7\n");
+	ready(); /* "exit 7\n" */
 	int st = 0;
 	JT_EQ(waitpid(sh, &st, 0), sh);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);
