@@ -225,6 +225,12 @@ int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
 int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
 /* Translate one address: 0 and *pa (of that byte), *prot filled, or -ENOENT. */
 int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
+/* The first mapped page at or above *va (page-aligned) and below end: 0 with *va moved there
+ * and *pa, *prot as arch_mmu_query gives them (either may be NULL); -ENOENT with *va = end if
+ * there is none. One walk under one lock that skips whole missing tables: what a loop over
+ * a sparse region (fork, unmap, reprotect) uses instead of a query per page. */
+int arch_mmu_next(struct arch_aspace *as, uintptr_t *va, uintptr_t end, uint64_t *pa,
+		  unsigned *prot);
 
 /* Switch this CPU to the stack ending at stack_top and call fn(arg) there with a fresh root
  * frame (null frame pointer); fn must not return. Used by kmain to leave the boot stack for a
@@ -334,6 +340,8 @@ _Noreturn void arch_enter_user(struct trapframe *tf);
  * arch_tf_set_return. The return value goes to rax / x0. */
 unsigned long arch_tf_syscall_nr(const struct trapframe *tf);
 unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i);
+/* The number and all six arguments at once (syscall_handle's fast path: one call, not seven). */
+unsigned long arch_tf_syscall_args(const struct trapframe *tf, unsigned long a[6]);
 void arch_tf_set_return(struct trapframe *tf, unsigned long value);
 void arch_tf_set_pc(struct trapframe *tf, uintptr_t pc);
 void arch_tf_set_sp(struct trapframe *tf, uintptr_t sp);

@@ -223,11 +223,15 @@ struct buf *bread(struct blkdev *dev, uint64_t blockno, uint32_t size)
 	if (!b)
 		return NULL;
 	int err = 0;
+	/* valid never goes back to false, so a buffer seen valid (acquire: its data with it) is
+	 * returned without its lock: a warm read takes one mutex pair less per block. */
+	if (__atomic_load_n(&b->valid, __ATOMIC_ACQUIRE))
+		return b;
 	mutex_lock(&b->lock);
 	if (!b->valid) {
 		err = transfer(b, false);
 		if (!err) {
-			b->valid = true;
+			__atomic_store_n(&b->valid, true, __ATOMIC_RELEASE);
 			__atomic_fetch_add(&stats.reads, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -246,7 +250,7 @@ struct buf *bzero_get(struct blkdev *dev, uint64_t blockno, uint32_t size)
 		return NULL;
 	mutex_lock(&b->lock);
 	memset(b->data, 0, size);
-	b->valid = true;
+	__atomic_store_n(&b->valid, true, __ATOMIC_RELEASE); /* bread may look without the lock */
 	mutex_unlock(&b->lock);
 	bdirty(b);
 	return b;

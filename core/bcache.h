@@ -44,7 +44,8 @@ struct buf {
 	uint8_t *data;           /* size bytes, valid while referenced */
 	/* Private to core/bcache.c. */
 	int refs;                /* cache lock */
-	bool valid;              /* data matches the device or is newer; buffer lock */
+	bool valid;              /* data matches the device or is newer; set under the buffer
+	                          * lock (release), never cleared; bread reads it without */
 	bool dirty;              /* cache lock */
 	struct mutex lock;       /* held during I/O on this buffer */
 	struct buf *hnext;       /* hash chain */

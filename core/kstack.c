@@ -5,6 +5,11 @@
  * separate pages from the frame allocator (a stack need not be physically contiguous), mapped
  * into the kernel address space through the arch MMU interface. The bitmap bounds the number
  * of live stacks (KSTACK_MAX); freeing unmaps the pages and returns them.
+ *
+ * owner[slot] is the thread running on the slot's stack (sched.c sets it when it gives a
+ * thread its stack); only that thread reads its own entry through kstack_owner, and the entry
+ * changes only while no thread runs on the stack (before the first switch to it, in
+ * kstack_free after the thread is gone), so readers need no lock.
  */
 #include "core/kstack.h"
 
@@ -20,6 +25,7 @@
 
 static uint64_t used[KSTACK_MAX / 64]; /* guarded by kstack_lock */
 static struct spinlock kstack_lock = SPINLOCK_INIT("kstack");
+static struct thread *owner[KSTACK_MAX];
 
 static int slot_take(void)
 {
@@ -87,6 +93,7 @@ void kstack_free(uintptr_t top)
 	    top > KSTACK_AREA_BASE + (uint64_t)KSTACK_MAX * KSTACK_SLOT)
 		panic("kstack_free: %#lx is not a stack top", (unsigned long)top);
 	release_pages(top, STACK_PAGES);
+	owner[(top - KSTACK_AREA_BASE) / KSTACK_SLOT - 1] = NULL;
 	slot_give((unsigned)((top - KSTACK_AREA_BASE) / KSTACK_SLOT - 1));
 }
 
@@ -95,4 +102,20 @@ bool kstack_in_guard(uintptr_t addr)
 	if (addr < KSTACK_AREA_BASE || addr >= KSTACK_AREA_BASE + KSTACK_AREA_SIZE)
 		return false;
 	return (addr - KSTACK_AREA_BASE) % KSTACK_SLOT < KSTACK_SLOT - KSTACK_SIZE;
+}
+
+void kstack_set_owner(uintptr_t top, struct thread *t)
+{
+	if (top <= KSTACK_AREA_BASE || (top - KSTACK_AREA_BASE) % KSTACK_SLOT != 0 ||
+	    top > KSTACK_AREA_BASE + (uint64_t)KSTACK_MAX * KSTACK_SLOT)
+		return; /* not a slot's stack (a boot stack): thread_current finds it the slow way */
+	owner[(top - KSTACK_AREA_BASE) / KSTACK_SLOT - 1] = t;
+}
+
+struct thread *kstack_owner(uintptr_t addr)
+{
+	uint64_t off = addr - KSTACK_AREA_BASE; /* wraps to a huge value below the area */
+	if (off >= (uint64_t)KSTACK_MAX * KSTACK_SLOT)
+		return NULL;
+	return owner[off / KSTACK_SLOT];
 }

@@ -70,12 +70,12 @@ void mm_activate(struct mm *mm)
  * writable region loses write access in the parent too (page_mmu_prot sees the shared count). */
 static int fork_pages(struct mm *src, struct mm *dst, const struct vma *v, struct vma *c)
 {
-	for (uintptr_t va = v->start; va < v->end && c->pages < v->pages; va += PAGE_SIZE) {
-		uint64_t pa;
-		unsigned prot;
+	uint64_t pa;
+	unsigned prot;
 
-		if (arch_mmu_query(src->as, va, &pa, &prot) != 0)
-			continue;
+	/* arch_mmu_next skips the holes (a stack's pages sit at the top of its region). */
+	for (uintptr_t va = v->start; c->pages < v->pages &&
+	     arch_mmu_next(src->as, &va, v->end, &pa, &prot) == 0; va += PAGE_SIZE) {
 		page_ref_get(pa);
 		int err = arch_mmu_map(dst->as, va, pa, PAGE_SIZE, page_mmu_prot_now(v, pa, prot));
 		if (err) {

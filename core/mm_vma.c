@@ -95,9 +95,9 @@ static uint64_t count_present(struct mm *mm, const struct vma *v, uintptr_t a, u
 	uint64_t n = 0, pa;
 	unsigned prot;
 
-	for (uintptr_t va = a; va < b && n < v->pages; va += PAGE_SIZE)
-		if (arch_mmu_query(mm->as, va, &pa, &prot) == 0)
-			n++;
+	for (uintptr_t va = a; n < v->pages && arch_mmu_next(mm->as, &va, b, &pa, &prot) == 0;
+	     va += PAGE_SIZE)
+		n++;
 	return n;
 }
 
@@ -228,7 +228,8 @@ void mm_zap(struct mm *mm, struct vma *v, uintptr_t a, uintptr_t b)
 {
 	uint64_t frames[ZAP_BATCH];
 
-	while (a < b && v->pages) {
+	while (a < b && v->pages && arch_mmu_next(mm->as, &a, b, NULL, NULL) == 0) {
+		/* a is the first mapped page left: the holes before it cost one walk */
 		uintptr_t end = b - a > ZAP_BATCH * PAGE_SIZE ? a + ZAP_BATCH * PAGE_SIZE : b;
 		unsigned n = 0, prot;
 
@@ -257,8 +258,11 @@ void mm_reprotect(struct mm *mm, const struct vma *v, uintptr_t a, uintptr_t b)
 	for (uintptr_t va = a; va <= b; va += PAGE_SIZE) {
 		uint64_t pa;
 		unsigned prot, want = 0;
-		bool present = va < b && seen < v->pages &&
-			       arch_mmu_query(mm->as, va, &pa, &prot) == 0;
+		bool present = false;
+
+		if (va < b && seen < v->pages) /* out of a run, jump over the hole at once */
+			present = in_run ? arch_mmu_query(mm->as, va, &pa, &prot) == 0
+					 : arch_mmu_next(mm->as, &va, b, &pa, &prot) == 0;
 
 		if (present) {
 			want = page_mmu_prot_now(v, pa, prot);

@@ -490,9 +490,11 @@ _Noreturn void proc_fatal_signal(int sig, uintptr_t addr)
 
 void user_return(struct trapframe *tf)
 {
+	bool worked = false; /* the loop did some work (its step runs only after a pass that did) */
+
 	assert_no_locks_held("return to user mode"); /* before anything could deadlock on it */
 	arch_this_cpu()->current->in_user = false;    /* kernel work from here: system time */
-	for (;;) {
+	for (;; worked = true) {
 		struct thread *t = arch_this_cpu()->current;
 		struct proc *p = t->proc;
 		struct thread *survivor = __atomic_load_n(&p->exec_survivor, __ATOMIC_ACQUIRE);
@@ -520,6 +522,7 @@ void user_return(struct trapframe *tf)
 		signal_deliver(tf);
 		arch_irq_disable();
 	}
-	assert_no_locks_held("return to user mode");
+	if (worked)
+		assert_no_locks_held("return to user mode");
 	arch_this_cpu()->current->in_user = true;
 }

@@ -280,8 +280,16 @@ bool sched_wake(struct thread *t)
 
 /* ---- Threads ------------------------------------------------------------------------------ */
 
+/* The owner of the stack this runs on (core/kstack.h): one table load, no interrupt masking,
+ * which under TCG ends a translation block on every unmask and is the costliest part of a
+ * trivial syscall. A thread keeps its stack wherever it runs, so migration cannot make the
+ * answer wrong. Only code on a stack outside the slots (a CPU's boot stack, before sched_init
+ * adopts it) takes the per-CPU way. */
 struct thread *thread_current(void)
 {
+	struct thread *owner = kstack_owner(arch_frame_pointer());
+	if (owner)
+		return owner;
 	unsigned long s = arch_irq_save(); /* no migration between the two loads */
 	struct thread *t = arch_this_cpu()->current;
 	arch_irq_restore(s);
@@ -307,6 +315,7 @@ static bool thread_new_stack(struct thread *t, void (*fn)(void *), void *arg)
 	t->stack_top = kstack_alloc();
 	if (!t->stack_top)
 		return false;
+	kstack_set_owner(t->stack_top, t);
 	t->sp = arch_thread_stack_init((void *)t->stack_top, fn, arg);
 	return true;
 }
@@ -315,6 +324,7 @@ static bool thread_new_stack(struct thread *t, void (*fn)(void *), void *arg)
 static void adopt(struct cpu *c, struct thread *t)
 {
 	t->stack_top = c->stack_top;
+	kstack_set_owner(t->stack_top, t);
 	t->adopted = true;
 	t->state = THREAD_RUNNING;
 	t->on_cpu = true;
@@ -358,6 +368,7 @@ struct thread *thread_create_stopped(const char *name, void (*entry)(void *), vo
 		kfree(t);
 		return NULL;
 	}
+	kstack_set_owner(t->stack_top, t);
 	/* The first switch frame goes below the user trapframe's place (arch_user_tf), which the
 	 * creator fills before thread_start. */
 	t->sp = arch_thread_stack_init(arch_user_tf(t->stack_top), thread_main, t);

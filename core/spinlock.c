@@ -79,6 +79,12 @@ bool spin_held_by_me(const struct spinlock *l)
 
 void assert_no_locks_held(const char *where)
 {
+	/* Spinlocks are only taken with interrupts masked (spin_lock_irqsave), and a switch with
+	 * one held panics (sched.c): with interrupts enabled this thread holds none. That common
+	 * case (every mutex_lock) returns without masking them: under TCG the unmask costs an
+	 * exit to QEMU's main loop (docs/performance.md). */
+	if (arch_irq_enabled())
+		return;
 	/* Interrupts off for the read, so a preemption cannot move this thread to another CPU
 	 * between finding its struct cpu and reading the count; holding a lock keeps them off. */
 	unsigned long s = arch_irq_save();

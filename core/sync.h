@@ -32,7 +32,7 @@ void complete(struct completion *c);
 void wait_for_completion(struct completion *c);
 
 struct mutex {
-	int locked;           /* 0 free, 1 held; __atomic builtins only */
+	int locked;           /* bit 0 held, + 2 per waiter (core/sync.c); __atomic builtins only */
 	struct thread *owner; /* the holder (NULL before the scheduler starts) */
 	const char *name;
 	struct waitq wq;      /* threads waiting for it; its lock orders unlock against them */

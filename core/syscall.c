@@ -98,22 +98,25 @@ static bool is_restart(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* The hot path of every syscall: interrupts stay masked from the entry to the handler call,
+ * so the per-CPU data read here (the count, the current thread) needs no further masking,
+ * and nothing here changes the interrupt flag except around the handler (each change ends a
+ * translation block under TCG, docs/performance.md). */
 void syscall_handle(struct trapframe *tf)
 {
-	unsigned long nr = arch_tf_syscall_nr(tf);
 	unsigned long a[6];
+	unsigned long nr = arch_tf_syscall_args(tf, a);
 	syscall_fn *fn = nr < SYSCALL_TABLE_SIZE && syscall_table[nr] ? syscall_table[nr] : sys_ni;
+	struct cpu *c = arch_this_cpu();
+	struct thread *t = c->current;
 
-	arch_this_cpu()->syscall_count++;
-	arch_this_cpu()->current->in_user = false;
-	for (unsigned i = 0; i < 6; i++)
-		a[i] = arch_tf_arg(tf, i);
+	c->syscall_count++;
+	t->in_user = false;
 	arch_irq_enable();
 	long ret = fn(a);
 	if (syscall_trace)
 		trace(nr, a, ret);
 	arch_irq_disable();
-	struct thread *t = thread_current();
 	if (t->sigreturned) {
 		t->sigreturned = false;
 		return;

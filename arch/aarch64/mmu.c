@@ -435,6 +435,41 @@ int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned 
 	return 0;
 }
 
+int arch_mmu_next(struct arch_aspace *as, uintptr_t *va, uintptr_t end, uint64_t *pa,
+		  unsigned *prot)
+{
+	uintptr_t a = *va;
+	struct arch_aspace *t = a < end ? range_owner(as, a, end - a) : NULL;
+	uint64_t *e = NULL, d = 0;
+	unsigned level = 0;
+
+	if (!t) {
+		*va = end;
+		return -ENOENT; /* empty, or not one side of the user/kernel split */
+	}
+	unsigned long s = spin_lock_irqsave(&t->lock);
+	while (a < end) {
+		e = leaf_lookup(t->root, a, &level);
+		if (e) {
+			d = pte_read(e);
+			break;
+		}
+		uintptr_t next = skip(a, level); /* past the whole invalid entry */
+		a = next > a ? next : end;        /* 0: past the top */
+	}
+	spin_unlock_irqrestore(&t->lock, s);
+	if (!e || a >= end) {
+		*va = end;
+		return -ENOENT;
+	}
+	*va = a;
+	if (pa)
+		*pa = (d & PTE_ADDR_MASK & ~(level_size(level) - 1)) | (a & (level_size(level) - 1));
+	if (prot)
+		*prot = desc_prot(d);
+	return 0;
+}
+
 /* ---- Address spaces ---------------------------------------------------------------------- */
 
 struct arch_aspace *arch_kernel_aspace(void)

@@ -160,6 +160,14 @@ unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i)
 	return i < 6 ? tf->x[i] : 0;
 }
 
+unsigned long arch_tf_syscall_args(const struct trapframe *tf, unsigned long a[6])
+{
+	a[0] = tf->orig_x0;
+	for (unsigned i = 1; i < 6; i++)
+		a[i] = tf->x[i];
+	return tf->x[8];
+}
+
 void arch_tf_set_return(struct trapframe *tf, unsigned long value)
 {
 	tf->x[0] = value;

@@ -438,6 +438,48 @@ int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned 
 	return 0;
 }
 
+int arch_mmu_next(struct arch_aspace *as, uintptr_t *va, uintptr_t end, uint64_t *pa,
+		  unsigned *prot)
+{
+	uintptr_t a = *va;
+	uint64_t e = 0;
+	unsigned level = 1;
+
+	if (a >= end || (a < USER_TOP) != (end <= USER_TOP) || (a >= USER_TOP && a < DIRECT_MAP_BASE)) {
+		*va = end;
+		return -ENOENT; /* empty, across the user/kernel split, or not canonical */
+	}
+	unsigned long s = spin_lock_irqsave(&mmu_lock);
+	while (a < end) {
+		struct span sp = span_at(pml4_of(as), a, (end - a + PAGE_SIZE - 1) / PAGE_SIZE);
+		size_t i = 0;
+		if (sp.level == 1)
+			while (i < sp.pages && !leaf_mapped(sp.e[i]))
+				i++;
+		else if (!leaf_mapped(*sp.e))
+			i = sp.pages; /* a missing table (or empty slot): skip all it would cover */
+		if (i < sp.pages) {
+			a += i * PAGE_SIZE;
+			e = sp.level == 1 ? sp.e[i] : *sp.e;
+			level = sp.level;
+			break;
+		}
+		a += sp.pages * PAGE_SIZE;
+	}
+	spin_unlock_irqrestore(&mmu_lock, s);
+	if (a >= end) {
+		*va = end;
+		return -ENOENT;
+	}
+	uint64_t size = level_bytes(level);
+	*va = a;
+	if (pa)
+		*pa = (e & PTE_ADDR_MASK & ~(size - 1)) + (a & (size - 1));
+	if (prot)
+		*prot = leaf_prot(e);
+	return 0;
+}
+
 /* ---- Address spaces ---------------------------------------------------------------------- */
 
 struct arch_aspace *arch_kernel_aspace(void)

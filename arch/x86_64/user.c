@@ -404,6 +404,17 @@ unsigned long arch_tf_arg(const struct trapframe *tf, unsigned i)
 	}
 }
 
+unsigned long arch_tf_syscall_args(const struct trapframe *tf, unsigned long a[6])
+{
+	a[0] = tf->rdi;
+	a[1] = tf->rsi;
+	a[2] = tf->rdx;
+	a[3] = tf->r10;
+	a[4] = tf->r8;
+	a[5] = tf->r9;
+	return tf->error; /* orig rax */
+}
+
 void arch_tf_set_return(struct trapframe *tf, unsigned long value)
 {
 	tf->rax = value;
