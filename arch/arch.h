@@ -218,7 +218,9 @@ void arch_aspace_activate(struct arch_aspace *as);
 int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, unsigned prot);
 /* Unmap; pages that were not mapped are skipped. 0, -EINVAL, or -ENOMEM when a larger
  * direct-map block must be split and no table page is left (nothing changed). A zero length
- * is a successful no-op for map, unmap and protect alike. */
+ * is a successful no-op for map, unmap and protect alike. In the user half, every page-table
+ * page below the top level that the range reaches and leaves with no entry is freed, after
+ * the TLB flush (core/pt_free.h); the top level and the kernel half's tables never are. */
 int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
 /* Change protection of mapped pages; -ENOENT if a page in the range is not mapped, -ENOMEM as
  * for unmap (nothing changed in either case). */

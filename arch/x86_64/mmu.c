@@ -36,9 +36,10 @@
  *
  * Freeing tables. Unmap in the user half then unlinks every page table below the PML4 that
  * the range reaches and that is left with no entry at all (a PROTNONE or large entry counts),
- * and frees it only after that flush (core/pt_free.h): the shootdown's invlpg or CR3/CR4.PGE
- * reload also drops the paging-structure caches, and a CPU that loads this CR3 later walks
- * the new tables. The PML4 and the kernel half's tables are never freed by unmap.
+ * and frees it only after that flush (core/pt_free.h): one invlpg drops every paging-structure
+ * cache entry of the current PCID, whatever its address (SDM vol. 3A 4.10.4.1), as does the
+ * full flush; a CPU that loads this CR3 later walks the new tables. The PML4 and the kernel
+ * half's tables are never freed by unmap.
  */
 #include "arch/arch.h"
 #include "core/errno.h"
