@@ -225,6 +225,11 @@ int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
 /* Change protection of mapped pages; -ENOENT if a page in the range is not mapped, -ENOMEM as
  * for unmap (nothing changed in either case). */
 int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
+/* Point the one mapped page at va to the frame pa with prot, in one step (copy-on-write):
+ * 0, -ENOENT (va is not mapped by a page; nothing changed) or -EINVAL (as for map). It needs
+ * no table page, so it never fails for lack of memory, where unmap + map could: unmap may
+ * free the tables map then needs. The old translation is flushed everywhere on return. */
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot);
 /* Translate one address: 0 and *pa (of that byte), *prot filled, or -ENOENT. */
 int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 

@@ -464,6 +464,30 @@ int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned 
 	return err;
 }
 
+/* A new output address needs break-before-make: invalid, flushed, then the new page. */
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	struct arch_aspace *t = check_range(as, va, PAGE_SIZE);
+	unsigned long s;
+	unsigned level;
+	uint64_t *e;
+	int err = -ENOENT;
+
+	if (!t || pa % PAGE_SIZE || pa >= PA_LIMIT || ((prot & MMU_USER) && va >= USER_TOP))
+		return -EINVAL;
+	s = spin_lock_irqsave(&t->lock);
+	e = leaf_lookup(t->root, va, &level);
+	if (e && level == NLEVELS - 1) {
+		pte_write(e, 0);
+		tlb_flush_range(t, va, PAGE_SIZE);
+		pte_write(e, pa | leaf_attrs(va, prot) | PTE_PAGE);
+		__asm__ volatile("dsb ishst\n\tisb" : : : "memory");
+		err = 0;
+	}
+	spin_unlock_irqrestore(&t->lock, s);
+	return err;
+}
+
 int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
 {
 	struct arch_aspace *t = range_owner(as, va, 1);

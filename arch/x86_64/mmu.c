@@ -464,6 +464,25 @@ int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned 
 	return err;
 }
 
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	if (check_range(va, PAGE_SIZE) || pa % PAGE_SIZE || pa > PHYS_MAX ||
+	    ((prot & MMU_USER) && !is_user(va)))
+		return -EINVAL;
+
+	unsigned level;
+	int err = -ENOENT;
+	unsigned long s = spin_lock_irqsave(&mmu_lock);
+	uint64_t *e = walk(pml4_of(as), va, 1, false, &level);
+	if (level == 1 && leaf_mapped(*e)) {
+		*e = pa | leaf_flags(va, prot);
+		tlb_flush(as, va, 1);
+		err = 0;
+	}
+	spin_unlock_irqrestore(&mmu_lock, s);
+	return err;
+}
+
 int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot)
 {
 	if (va >= USER_TOP && va < DIRECT_MAP_BASE)

@@ -122,6 +122,29 @@ KTEST(mmu_unmap_frees_tables)
 	KT_EXPECT_EQ(pmm_free_frames(), start);
 }
 
+/* Replace points a mapped page at another frame in one step and needs no memory. */
+KTEST(mmu_replace)
+{
+	struct arch_aspace *as = arch_aspace_create();
+	uint64_t a = alloc_page(), b = alloc_page(), got, before;
+	unsigned prot;
+
+	KT_EXPECT(as != NULL && a != 0 && b != 0);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400000, b, MMU_READ | MMU_USER), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_map(as, 0x400000, a, PAGE, MMU_READ | MMU_USER), 0);
+	before = pmm_free_frames();
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400000, b, MMU_READ | MMU_WRITE | MMU_USER), 0);
+	KT_EXPECT_EQ(pmm_free_frames(), before);
+	KT_EXPECT_EQ(arch_mmu_query(as, 0x400008, &got, &prot), 0);
+	KT_EXPECT_EQ(got, b + 8);
+	KT_EXPECT_EQ(prot & (MMU_WRITE | MMU_USER), MMU_WRITE | MMU_USER);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x401000, a, MMU_READ | MMU_USER), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400001, a, MMU_READ | MMU_USER), -EINVAL);
+	arch_aspace_destroy(as);
+	free_page(a);
+	free_page(b);
+}
+
 KTEST(mmu_kernel_sections)
 {
 	uint64_t pa;
