@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PG 4096
@@ -62,12 +63,15 @@ __attribute__((noinline)) static void pretouch_stack(void)
 		s[i] = (unsigned char)i;
 }
 
-/* Wait for pid; its exit code, 1000 + signal, or -1. */
+/* Wait for pid; its exit code, 1000 + signal, or -1. Then sleep 20 ms: Janus's reaper thread
+ * frees a dead child's kernel stack (4 frames) after waitpid has returned, and a measurement
+ * must not see those frames come back in its middle (MEM-015 did, depending on the tick). */
 static int reap(pid_t pid)
 {
 	int st;
 	if (waitpid(pid, &st, 0) != pid)
 		return -1;
+	nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return WIFSIGNALED(st) ? 1000 + WTERMSIG(st) : -1;
