@@ -218,11 +218,18 @@ void arch_aspace_activate(struct arch_aspace *as);
 int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, unsigned prot);
 /* Unmap; pages that were not mapped are skipped. 0, -EINVAL, or -ENOMEM when a larger
  * direct-map block must be split and no table page is left (nothing changed). A zero length
- * is a successful no-op for map, unmap and protect alike. */
+ * is a successful no-op for map, unmap and protect alike. In the user half, every page-table
+ * page below the top level that the range reaches and leaves with no entry is freed, after
+ * the TLB flush (core/pt_free.h); the top level and the kernel half's tables never are. */
 int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len);
 /* Change protection of mapped pages; -ENOENT if a page in the range is not mapped, -ENOMEM as
  * for unmap (nothing changed in either case). */
 int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned prot);
+/* Point the one mapped page at va to the frame pa with prot, in one step (copy-on-write):
+ * 0, -ENOENT (va is not mapped by a page; nothing changed) or -EINVAL (as for map). It needs
+ * no table page, so it never fails for lack of memory, where unmap + map could: unmap may
+ * free the tables map then needs. The old translation is flushed everywhere on return. */
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot);
 /* Translate one address: 0 and *pa (of that byte), *prot filled, or -ENOENT. */
 int arch_mmu_query(struct arch_aspace *as, uintptr_t va, uint64_t *pa, unsigned *prot);
 /* The first mapped page at or above *va (page-aligned) and below end: 0 with *va moved there

@@ -66,15 +66,10 @@ static int cow_copy(struct mm *mm, struct vma *v, uintptr_t va, uint64_t old,
 	if (!f)
 		return -ENOMEM;
 	memcpy(phys_to_virt(f), phys_to_virt(old), PAGE_SIZE);
-	arch_mmu_unmap(mm->as, va, PAGE_SIZE);
-	/* The table page that held the old entry is still there: this map cannot need one. */
-	int err = arch_mmu_map(mm->as, va, f, PAGE_SIZE, vma_mmu_prot(v));
+	/* One step, no table page needed (unmap + map could lose the page: unmap frees the
+	 * tables it empties, and map may then find no memory for them). */
+	int err = arch_mmu_replace(mm->as, va, f, vma_mmu_prot(v));
 	if (err) {
-		if (arch_mmu_map(mm->as, va, old, PAGE_SIZE, page_mmu_prot(v, old)) != 0) {
-			page_ref_put(old); /* the page is gone: it reads as zeros next time */
-			mm->pages--;
-			v->pages--;
-		}
 		page_ref_put(f);
 		return err;
 	}

@@ -38,7 +38,10 @@
  * TLB maintenance is inner shareable (broadcast to every CPU): after clearing or weakening
  * leaves, dsb ishst; tlbi vae1is (user: ASID + VA) or vaae1is (kernel, any ASID) per page, or
  * aside1is / vmalle1is beyond TLBI_MAX_PAGES; dsb ish; isb. New mappings need no TLBI (an
- * invalid entry is never cached), only dsb ishst + isb so the walker sees them.
+ * invalid entry is never cached), only dsb ishst + isb so the walker sees them. The by-VA
+ * forms are the all-levels ones on purpose (not vale1is): they also drop cached walks
+ * (intermediate table entries), which unmap relies on when it frees the user tables a range
+ * leaves empty (core/pt_free.h: the pages go back to the allocator after the dsb ish).
  *
  * A user aspace costs one page: TTBR0 covers exactly [0, USER_TOP) (T0SZ 17, aarch64.h), so
  * its level-0 table has 256 entries in the first half of the page, and struct arch_aspace
@@ -57,6 +60,7 @@
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "core/pmm.h"
+#include "core/pt_free.h"
 #include "core/spinlock.h"
 #include "core/string.h"
 
@@ -343,23 +347,15 @@ int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, 
 	return err;
 }
 
-int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len)
+/* Clear the leaves of [va, va + len); whether any was mapped. */
+static bool leaves_clear(uint64_t root, uintptr_t va, size_t len)
 {
-	struct arch_aspace *t = check_range(as, va, len);
 	uintptr_t a = va, end = va + len;
 	bool any = false;
-	unsigned long s;
 	unsigned level;
 
-	if (!t)
-		return -EINVAL;
-	s = spin_lock_irqsave(&t->lock);
-	if (len && range_scan(t->root, va, len) == 2) {
-		spin_unlock_irqrestore(&t->lock, s);
-		return -EINVAL;
-	}
 	while (a != end) {
-		uint64_t *e = leaf_lookup(t->root, a, &level);
+		uint64_t *e = leaf_lookup(root, a, &level);
 		uintptr_t next = e ? a + PAGE_SIZE : skip(a, level);
 
 		if (e) {
@@ -368,9 +364,65 @@ int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len)
 		}
 		a = next - a >= end - a ? end : next;
 	}
-	if (any)
+	return any;
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (unsigned i = 0; i < 512; i++)
+		if (pte_read(&t[i]))
+			return false;
+	return true;
+}
+
+/* Unlink every table below t (a table of level-`level` entries) that [va, end) reaches and
+ * that holds nothing any more, deepest first, queueing it on fl to be freed after the flush.
+ * Only tables the range overlaps are looked at, so each one freed is reached only through
+ * entries that translate some address of the range: the range's TLBI (VAE1IS, not the
+ * last-level-only VALE1IS, or ASIDE1IS) drops every cached walk through them. Blocks are
+ * leaves and never freed. */
+static void free_empty_tables(uint64_t *t, unsigned level, uintptr_t va, uintptr_t end,
+			      struct pt_free_list *fl)
+{
+	while (va < end) {
+		uint64_t *e = &t[pt_index(va, level)], d = pte_read(e);
+		uintptr_t next = skip(va, level);
+
+		if ((d & PTE_VALID) && is_table(d, level)) {
+			uint64_t *child = table(d);
+			free_empty_tables(child, level + 1, va, next < end ? next : end, fl);
+			if (table_empty(child)) {
+				pte_write(e, 0);
+				pt_free_list_add(fl, d & PTE_ADDR_MASK);
+			}
+		}
+		va = next;
+	}
+}
+
+/* In a user aspace, the tables the range leaves empty are freed once the TLBI has completed;
+ * the kernel's tables (TTBR1) are never freed here. */
+int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len)
+{
+	struct arch_aspace *t = check_range(as, va, len);
+	struct pt_free_list fl = PT_FREE_LIST_INIT;
+	unsigned long s;
+	bool any;
+
+	if (!t)
+		return -EINVAL;
+	s = spin_lock_irqsave(&t->lock);
+	if (len && range_scan(t->root, va, len) == 2) {
+		spin_unlock_irqrestore(&t->lock, s);
+		return -EINVAL;
+	}
+	any = leaves_clear(t->root, va, len);
+	if (!t->kernel)
+		free_empty_tables(phys_to_virt(t->root), 0, va, va + len, &fl);
+	if (any || fl.count)
 		tlb_flush_range(t, va, len);
 	spin_unlock_irqrestore(&t->lock, s);
+	pt_free_list_release(&fl);
 	return 0;
 }
 
@@ -408,6 +460,30 @@ int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned 
 		protect_one(t, leaf_lookup(t->root, a, &level), a, attrs);
 	if (!err)
 		tlb_flush_range(t, va, len);
+	spin_unlock_irqrestore(&t->lock, s);
+	return err;
+}
+
+/* A new output address needs break-before-make: invalid, flushed, then the new page. */
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	struct arch_aspace *t = check_range(as, va, PAGE_SIZE);
+	unsigned long s;
+	unsigned level;
+	uint64_t *e;
+	int err = -ENOENT;
+
+	if (!t || pa % PAGE_SIZE || pa >= PA_LIMIT || ((prot & MMU_USER) && va >= USER_TOP))
+		return -EINVAL;
+	s = spin_lock_irqsave(&t->lock);
+	e = leaf_lookup(t->root, va, &level);
+	if (e && level == NLEVELS - 1) {
+		pte_write(e, 0);
+		tlb_flush_range(t, va, PAGE_SIZE);
+		pte_write(e, pa | leaf_attrs(va, prot) | PTE_PAGE);
+		__asm__ volatile("dsb ishst\n\tisb" : : : "memory");
+		err = 0;
+	}
 	spin_unlock_irqrestore(&t->lock, s);
 	return err;
 }

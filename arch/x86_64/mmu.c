@@ -33,6 +33,13 @@
  * entries). Unmap and protect flush the range on this CPU (invlpg up to FLUSH_PAGES_MAX
  * pages, else a full flush, global entries included by toggling CR4.PGE) and on every other
  * CPU running on the kernel tables, through smp.c's NMI shootdown, before returning.
+ *
+ * Freeing tables. Unmap in the user half then unlinks every page table below the PML4 that
+ * the range reaches and that is left with no entry at all (a PROTNONE or large entry counts),
+ * and frees it only after that flush (core/pt_free.h): one invlpg drops every paging-structure
+ * cache entry of the current PCID, whatever its address (SDM vol. 3A 4.10.4.1), as does the
+ * full flush; a CPU that loads this CR3 later walks the new tables. The PML4 and the kernel
+ * half's tables are never freed by unmap.
  */
 #include "arch/arch.h"
 #include "core/errno.h"
@@ -40,6 +47,7 @@
 #include "core/layout.h"
 #include "core/panic.h"
 #include "core/pmm.h"
+#include "core/pt_free.h"
 #include "core/spinlock.h"
 #include "core/string.h"
 #include "x86.h"
@@ -349,6 +357,38 @@ static void clear_range(uint64_t pml4, uintptr_t va, size_t n)
 	}
 }
 
+static bool table_empty(const uint64_t *t)
+{
+	for (unsigned i = 0; i < ENTRIES; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* Unlink every table below t (a table of level-`level` entries) that [va, end) reaches and
+ * that holds nothing any more, deepest first, queueing it on fl to be freed after the flush.
+ * Only tables the range overlaps are looked at, so each one freed is reached only through
+ * entries that translate some address of the range: the range's flush drops every cached
+ * copy of them. Large pages are leaves and never freed. */
+static void free_empty_tables(uint64_t *t, unsigned level, uintptr_t va, uintptr_t end,
+			      struct pt_free_list *fl)
+{
+	while (va < end) {
+		uint64_t *e = &t[pt_index(va, level)];
+		uintptr_t next = (va | (level_bytes(level) - 1)) + 1;
+		if (level > 1 && (*e & (PTE_P | PTE_PS)) == PTE_P) {
+			uint64_t *child = table_of(*e);
+			free_empty_tables(child, level - 1, va, next < end ? next : end, fl);
+			if (table_empty(child)) {
+				uint64_t pa = *e & PTE_ADDR_MASK;
+				*e = 0;
+				pt_free_list_add(fl, pa);
+			}
+		}
+		va = next;
+	}
+}
+
 static void reprotect_range(uint64_t pml4, uintptr_t va, size_t n, uint64_t flags)
 {
 	while (n) {
@@ -382,7 +422,8 @@ int arch_mmu_map(struct arch_aspace *as, uintptr_t va, uint64_t pa, size_t len, 
 }
 
 /* A large page that must be split and cannot (no memory) leaves the range partly unmapped and
- * returns -ENOMEM; only the direct map has large pages. */
+ * returns -ENOMEM; only the direct map has large pages. In the user half, the page tables the
+ * range leaves empty are freed once the flush is done (free_empty_tables). */
 int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len)
 {
 	int err = check_range(va, len);
@@ -390,12 +431,16 @@ int arch_mmu_unmap(struct arch_aspace *as, uintptr_t va, size_t len)
 		return err;
 
 	size_t n = len / PAGE_SIZE;
+	struct pt_free_list fl = PT_FREE_LIST_INIT;
 	unsigned long s = spin_lock_irqsave(&mmu_lock);
 	err = split_in_range(pml4_of(as), va, n, true);
 	if (!err)
 		clear_range(pml4_of(as), va, n);
+	if (!err && is_user(va)) /* the kernel half's tables are shared: never freed */
+		free_empty_tables(phys_to_virt(pml4_of(as)), 4, va, va + len, &fl);
 	tlb_flush(as, va, n);
 	spin_unlock_irqrestore(&mmu_lock, s);
+	pt_free_list_release(&fl); /* every CPU has flushed: no walk can reach them */
 	return err;
 }
 
@@ -414,6 +459,25 @@ int arch_mmu_protect(struct arch_aspace *as, uintptr_t va, size_t len, unsigned 
 	else if ((err = split_in_range(pml4_of(as), va, n, false)) == 0) {
 		reprotect_range(pml4_of(as), va, n, leaf_flags(va, prot));
 		tlb_flush(as, va, n);
+	}
+	spin_unlock_irqrestore(&mmu_lock, s);
+	return err;
+}
+
+int arch_mmu_replace(struct arch_aspace *as, uintptr_t va, uint64_t pa, unsigned prot)
+{
+	if (check_range(va, PAGE_SIZE) || pa % PAGE_SIZE || pa > PHYS_MAX ||
+	    ((prot & MMU_USER) && !is_user(va)))
+		return -EINVAL;
+
+	unsigned level;
+	int err = -ENOENT;
+	unsigned long s = spin_lock_irqsave(&mmu_lock);
+	uint64_t *e = walk(pml4_of(as), va, 1, false, &level);
+	if (level == 1 && leaf_mapped(*e)) {
+		*e = pa | leaf_flags(va, prot);
+		tlb_flush(as, va, 1);
+		err = 0;
 	}
 	spin_unlock_irqrestore(&mmu_lock, s);
 	return err;

@@ -70,6 +70,81 @@ KTEST(mmu_user_aspace_round_trip)
 	KT_EXPECT_EQ(pmm_free_frames(), before);
 }
 
+/* Map one page at each of the n addresses, all to the frame pa; 0 if every map worked. */
+static int map_each(struct arch_aspace *as, const uintptr_t *va, unsigned n, uint64_t pa,
+		    unsigned prot)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (arch_mmu_map(as, va[i], pa, PAGE, prot))
+			return -1;
+	return 0;
+}
+
+/* Unmap gives back every page table it leaves empty, at every level below the top one, and
+ * keeps any table that still holds a page (a no-access page counts). */
+KTEST(mmu_unmap_frees_tables)
+{
+	uint64_t start = pmm_free_frames(), pa = alloc_page(), before, full, mapped;
+	struct arch_aspace *as = arch_aspace_create();
+	unsigned rw = MMU_READ | MMU_WRITE | MMU_USER;
+	/* across a 512 GiB, a 1 GiB and a 2 MiB boundary: tables at every level */
+	const uintptr_t far[] = {(1ul << 39) - PAGE, 1ul << 39, (3ul << 30) - PAGE, 3ul << 30,
+				 0x600000 - PAGE, 0x600000};
+
+	KT_EXPECT(as != NULL && pa != 0);
+	before = pmm_free_frames();
+	KT_EXPECT_EQ(map_each(as, far, 6, pa, rw), 0);
+	full = pmm_free_frames();
+	KT_EXPECT(full < before);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, (1ul << 39) - PAGE, 2 * PAGE), 0);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, (3ul << 30) - PAGE, PAGE), 0);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, 3ul << 30, PAGE), 0);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, 0x400000, 64ul << 20), 0); /* covers the rest, and more */
+	KT_EXPECT_EQ(pmm_free_frames(), before);
+
+	/* a table still holding a page stays, also when that page has no access */
+	const uintptr_t near[] = {0x600000, 0x601000};
+	KT_EXPECT_EQ(map_each(as, near, 2, pa, rw), 0);
+	KT_EXPECT_EQ(arch_mmu_protect(as, 0x601000, PAGE, MMU_USER), 0);
+	mapped = pmm_free_frames();
+	KT_EXPECT_EQ(arch_mmu_unmap(as, 0x600000, PAGE), 0);
+	KT_EXPECT_EQ(pmm_free_frames(), mapped);
+	KT_EXPECT_EQ(arch_mmu_query(as, 0x601000, NULL, NULL), 0);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, 0x600000, 2 * PAGE), 0);
+	KT_EXPECT_EQ(pmm_free_frames(), before);
+	KT_EXPECT_EQ(arch_mmu_unmap(as, 0x600000, 2 * PAGE), 0); /* nothing left: fine */
+
+	/* the freed tables are rebuilt on the next map */
+	KT_EXPECT_EQ(map_each(as, far, 6, pa, rw), 0);
+	KT_EXPECT_EQ(pmm_free_frames(), full);
+	arch_aspace_destroy(as);
+	free_page(pa);
+	KT_EXPECT_EQ(pmm_free_frames(), start);
+}
+
+/* Replace points a mapped page at another frame in one step and needs no memory. */
+KTEST(mmu_replace)
+{
+	struct arch_aspace *as = arch_aspace_create();
+	uint64_t a = alloc_page(), b = alloc_page(), got, before;
+	unsigned prot;
+
+	KT_EXPECT(as != NULL && a != 0 && b != 0);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400000, b, MMU_READ | MMU_USER), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_map(as, 0x400000, a, PAGE, MMU_READ | MMU_USER), 0);
+	before = pmm_free_frames();
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400000, b, MMU_READ | MMU_WRITE | MMU_USER), 0);
+	KT_EXPECT_EQ(pmm_free_frames(), before);
+	KT_EXPECT_EQ(arch_mmu_query(as, 0x400008, &got, &prot), 0);
+	KT_EXPECT_EQ(got, b + 8);
+	KT_EXPECT_EQ(prot & (MMU_WRITE | MMU_USER), MMU_WRITE | MMU_USER);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x401000, a, MMU_READ | MMU_USER), -ENOENT);
+	KT_EXPECT_EQ(arch_mmu_replace(as, 0x400001, a, MMU_READ | MMU_USER), -EINVAL);
+	arch_aspace_destroy(as);
+	free_page(a);
+	free_page(b);
+}
+
 KTEST(mmu_kernel_sections)
 {
 	uint64_t pa;
