@@ -8,8 +8,8 @@
  * old range's region boundaries are made before anything else, so removing it afterwards
  * cannot fail.
  *
- * A shrink without MREMAP_FIXED is munmap of the tail, as on Linux: it needs no mapping there
- * (a hole is fine) and never fails for a range munmap accepts.
+ * A shrink without MREMAP_FIXED is munmap of the tail, as on Linux 6.1: only old_addr must be
+ * mapped; a hole further on is fine, and the range is checked as munmap checks it.
  *
  * old_len 0 with MREMAP_MAYMOVE duplicates a shared mapping (Linux's special case): the same
  * frames at a second address, the old one kept. MREMAP_DONTUNMAP is not supported (-EINVAL,
@@ -187,6 +187,14 @@ static long remap_retry(struct mm *mm, uintptr_t old, size_t old_len, size_t new
 	return r;
 }
 
+static bool mapped_at(struct mm *mm, uintptr_t addr)
+{
+	mutex_lock(&mm->lock);
+	bool mapped = vma_find(mm, addr) != NULL;
+	mutex_unlock(&mm->lock);
+	return mapped;
+}
+
 long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 	      unsigned flags, uintptr_t new_addr)
 {
@@ -200,6 +208,8 @@ long mm_remap(struct mm *mm, uintptr_t old_addr, size_t old_len, size_t new_len,
 	if (!new_len)
 		return -EINVAL;
 	old_len = (old_len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
+	if (!mapped_at(mm, old_addr))
+		return -EFAULT; /* Linux 6.1 looks up the region at old_addr first */
 	if (!(flags & MREMAP_FIXED) && old_len >= new_len) {
 		/* Linux: a shrink is munmap of the tail, whatever is mapped there (a hole too);
 		 * the same size is a no-op. Either way the old address is the result. */
