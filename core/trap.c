@@ -119,8 +119,11 @@ static void user_trap(struct trapframe *tf, const struct trap_info *ti)
 		return;
 	}
 	int sig = user_fault_signal(ti, err, &code);
+	/* si_addr: the data address of a page or alignment fault, 0 for Linux's SI_KERNEL
+	 * signals (a protection fault), else the faulting instruction. */
 	uintptr_t addr = ti->kind == TRAP_PAGE_FAULT || ti->kind == TRAP_ALIGNMENT ? ti->fault_addr
-										 : arch_tf_pc(tf);
+			 : code == SI_KERNEL					   ? 0
+										   : arch_tf_pc(tf);
 	signal_force_fault(sig, code, addr);
 }
 
