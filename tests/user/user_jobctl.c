@@ -15,6 +15,7 @@
 #include "jtest.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -107,6 +108,27 @@ static pid_t start_shell(void)
 	return c;
 }
 
+/* Issue 9's acceptance: ps, free and uptime typed at the interactive shell print sane values
+ * (the values themselves are diagnostics: they differ from run to run). */
+static void check_proc_tools(void)
+{
+	step("ps\n", "sh -i", "ps lists the interactive shell");
+	expect("PROMPT$ ");
+	step("free\n", "Mem:", "free prints its Mem: line");
+	size_t at = cursor;
+	expect("PROMPT$ ");
+	long total = 0, used = -1, avail = -1;
+	sscanf(out + at, "%ld %ld %ld", &total, &used, &avail);
+	JT_OKV(total > 0 && used >= 0 && avail > 0 && used + avail <= total,
+	       "free: total > 0, used and free within it", "%ld %ld %ld KiB", total, used, avail);
+	step("uptime\n", "load average:", "uptime prints the load average");
+	at = cursor;
+	expect("PROMPT$ ");
+	double l1 = -1;
+	sscanf(out + at, "%lf", &l1);
+	JT_OKV(l1 >= 0 && l1 < 100, "uptime: a sane 1-minute load", "%.2f", l1);
+}
+
 int main(void)
 {
 	if (getsid(0) != getpid())
@@ -146,6 +168,7 @@ int main(void)
 	step("echo junk\025echo ok$((1+1))\n", "ok2", "^U kills the line");
 	jt_behaviour("USER-012", jt_failures_since_mark() == 0,
 		     "^C with $? 130, ^Z, bg, jobs, fg, ^C; DEL and ^U");
+	check_proc_tools();
 	/* [poll issue] USER-011's `sleep 1 &` waits at the prompt until a SIGCHLD interrupts the
 	 * shell's read of the terminal: busybox's line editing polls first and restarts poll on
 	 * EINTR, but without poll (NOSYS today) the interrupted read ends the shell. */
