@@ -1,7 +1,7 @@
 /*
  * core/panic.c: stop the kernel and leave a readable account of why.
  *
- * Output: "KERNEL PANIC on CPU n: message", the registers of the faulting context when the
+ * Output: "KERNEL PANIC on CPU n (arch): message", the registers of the faulting context when the
  * panic comes from a trap, and a backtrace as "  #N 0x<addr>" lines that the runner and
  * tools/boot symbolize. Frames on both ports are {previous frame pointer, return address}; the
  * walk stops at a null frame pointer (the entry code's root frame), at a frame that does not
@@ -51,7 +51,8 @@ static void panic_begin(void)
 		arch_power_off(PANIC_EXIT_STATUS);
 	}
 	console_enter_panic_mode();
-	kprintf("\nKERNEL PANIC on CPU %u: ", arch_cpu_id());
+	/* The arch is named so a report read alone says which port fell (ROBUST-010). */
+	kprintf("\nKERNEL PANIC on CPU %u (%s): ", arch_cpu_id(), arch_name);
 }
 
 static _Noreturn void panic_end(void)

@@ -9,6 +9,11 @@ Boots the kernel's manual-only self-tests through the runner and checks that eac
   selftest_hang   spins forever         -> "not ok - timeout after 5s", well before meson's limit
   selftest_fail, with --expect-status 1 and its own summary as the pass line: still fails,
                   because every kernel "not ok" is counted on its own.
+  selftest_panic, ROBUST-010: the report names the port ("KERNEL PANIC on CPU n (<arch>)"),
+                  gives the faulting PC ("at pc 0x...") and a register dump with the port's PC
+                  register (rip, elr), the machine powers off with the panic status (112;
+                  x86_64's isa-debug-exit shows it as QEMU exit code 225) and the runner
+                  fails the run at once, not at its 60 s timeout.
 Prints TAP (one point per case, the runner's output as comments when a case goes wrong).
 
   tests/runner/selftest.py --runner tools/qemu-test --arch aarch64 \\
@@ -42,6 +47,17 @@ CASES = [
      [r"^not ok \d+ - selftest_fail\b", r"^not ok \d+ - every kernel test passed"],
      [PANIC_RE, TIMEOUT_RE]),
 ]
+
+
+def arch_cases(arch):
+    """The cases whose patterns depend on the port."""
+    pc_reg, code = {"x86_64": ("rip", 225), "aarch64": ("elr", 112)}[arch]
+    return [("ROBUST-010: a panic names the arch, the PC and the registers, powers off with "
+             "the panic status, and the run fails at once", "ktest=selftest_panic",
+             ["--timeout", "60"],
+             [r"^# KERNEL PANIC on CPU \d+ \(" + arch + r"\): .* at pc 0x[0-9a-f]+",
+              r"^# registers:", r"^#\s.*\b" + pc_reg + r"\s+0x[0-9a-f]{16}\b",
+              rf"^# QEMU exit code {code} after", PANIC_RE], [TIMEOUT_RE])]
 
 
 def parse_args():
@@ -81,7 +97,8 @@ def main():
     args = parse_args()
     print("TAP version 13", flush=True)
     failed = 0
-    for n, (name, cmdline, extra, must, must_not) in enumerate(CASES, 1):
+    cases = CASES + arch_cases(args.arch)
+    for n, (name, cmdline, extra, must, must_not) in enumerate(cases, 1):
         rc, lines, seconds = run_case(args, cmdline, extra)
         bad = problems(rc, lines, seconds, must, must_not)
         failed += bool(bad)
@@ -92,7 +109,7 @@ def main():
         sys.stdout.flush()
         if bad:   # stderr is what `meson test --print-errorlogs` shows of a TAP test
             print("\n".join([f"selftest: {name}: FAILED"] + report), file=sys.stderr)
-    print(f"1..{len(CASES)}")
+    print(f"1..{len(cases)}")
     return 1 if failed else 0
 
 

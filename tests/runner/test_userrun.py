@@ -111,6 +111,58 @@ def cases():
     except ValueError:
         ok = True
     yield "an argument with a blank is refused", ok
+    yield from new_check_cases()
+
+
+def long_line(i, prefix="JTEST-LONG"):
+    head = f"{prefix} {i:03d} ".encode()
+    return head + bytes([ord("a") + i % 26]) * (serialcheck.LONG_LINE - len(head) - 1) + b"\r\n"
+
+
+def new_check_cases():
+    """The boot, poweroff, pristine and whole checks (BOOT-001, 009, 002, 010)."""
+    note = b"pid 5 (t): killed by signal 11 (fault address 0)\r\n"
+    whole = [("whole", "BOOT-010", "JTEST-LONG", 2)]
+    good = serialcheck.run(whole, long_line(0) + note + long_line(1), [], [])
+    yield "whole check: unbroken 4096-byte lines pass", good[0]["verdict"] == "PASS"
+    torn = long_line(1)
+    torn = torn[:300] + note + torn[300:]
+    bad = serialcheck.run(whole, long_line(0) + torn, [], [])
+    yield "whole check: a kernel note inside a line fails it", bad[0]["verdict"] == "FAIL" \
+        and "torn: 001" in bad[0]["detail"]
+    quiet = serialcheck.run(whole, long_line(0) + long_line(1), [], [])
+    yield "whole check: no kernel note meanwhile fails (nothing was shown)", \
+        quiet[0]["verdict"] == "FAIL"
+    lines = ["Janus 0.1.0 (abc) x86_64 on QEMU", "vda: virtio-blk 00:01.0",
+             "vfs: ext2 root mounted", "janus: free frames 1000", "x",
+             "janus: first user instruction at 5 us"]
+    ctx = {"arch": "x86_64", "launched": 0.0}
+    ok = serialcheck.run([("boot", "BOOT-001", None, 30.0)], b"", lines, [1, 2, 3, 4, 5, 6],
+                         None, ctx)
+    late = serialcheck.run([("boot", "BOOT-001", None, 30.0)], b"", lines,
+                           [1, 2, 3, 31, 32, 33], None, ctx)
+    other = serialcheck.run([("boot", "BOOT-001", None, 30.0)], b"", lines, [1] * 6, None,
+                            dict(ctx, arch="aarch64"))
+    yield "boot check: in time passes; late or another arch's banner fails", \
+        ok[0]["verdict"] == "PASS" and late[0]["verdict"] == "FAIL" and \
+        other[0]["verdict"] == "FAIL"
+    off = [("poweroff", "BOOT-009", None, None)]
+    fine = {"outcome": "exited", "exit_status": 0, "notes": [], "rc": 0}
+    yield "poweroff check: an exit with agreeing code passes, a kill at the timeout fails", \
+        serialcheck.run(off, b"", [], [], None, fine)[0]["verdict"] == "PASS" and \
+        serialcheck.run(off, b"", [], [], None, dict(fine, timed_out=True))[0]["verdict"] \
+        == "FAIL"
+    pr = [("pristine", "BOOT-002", None, None)]
+    same = {"want": "a", "copy_before": "a", "copy_after": "b", "master_after": "a"}
+    yield "pristine check: fresh copy, written, master unchanged passes; else fails", \
+        serialcheck.run(pr, b"", [], [], None, {"pristine": same})[0]["verdict"] == "PASS" \
+        and serialcheck.run(pr, b"", [], [], None, {"pristine": dict(
+            same, master_after="c")})[0]["verdict"] == "FAIL" and \
+        serialcheck.run(pr, b"", [], [], None, {"pristine": dict(
+            same, copy_before="c")})[0]["verdict"] == "FAIL"
+    yield "runner-only IDs include boot, poweroff, pristine and whole", \
+        {"BOOT-001", "BOOT-002", "BOOT-009"} <= ut.runner_only_ids("boot_init") and \
+        "BOOT-010" in ut.runner_only_ids("boot_tear")
 
 
 def main():

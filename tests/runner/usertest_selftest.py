@@ -11,17 +11,29 @@ pass, writing the results to a scratch directory (--results), never to user-resu
                        seen, then the timeout point fails; no panic
   a non-zero exit      /bin/exit42: "not ok - the test exited with status 0", "exit status 42"
   a wrong init path    --append init=/bin/no_such_program (the later init= wins): the run fails
+  unclassifiable output hello_abi's run with init=/bin/hello: it exits 0 but prints no
+                       JANUS line: "not ok - every covered ID has a JANUS line"
   a good test          hello_abi: exit code 0, every point ok
+BOOT-008: for every case run as the test hello_abi, the verdict the parity report takes from
+the result (usertests.test_verdicts) must be FAIL for ABI-001 when the case must fail (a
+panic, a hang, a wrong init, unclassifiable output), never PASS or SKIP, and PASS for the
+good test.
 The last four need a kernel that runs init (the processes issue).
 Prints TAP (one point per case; the runner's output as comments when a case goes wrong).
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..",
+                                "tools", "lib"))
+import usertests as ut  # noqa: E402
 
 TIMEOUT = 8
 SLACK = 20
@@ -46,10 +58,28 @@ CASES = [
      ["--program", "exit42"], False, [EXIT, r"^# exit status 42"], [PANIC, HANG, STARTED_BAD]),
     ("an init that does not exist fails the run",
      ["--test", "hello_abi", "--append", "init=/bin/no_such_program"], False, [EXIT], []),
+    ("output the runner cannot classify (no JANUS line) fails the run",
+     ["--test", "hello_abi", "--append", "init=/bin/hello"], False,
+     [r"^not ok \d+ - every covered ID has a JANUS line"], [PANIC, HANG]),
     ("a good test passes",
      ["--test", "hello_abi"], True, [r"^ok \d+ - JANUS ABI-001 PASS"],
      [r"^not ok", PANIC, HANG]),
 ]
+
+
+def verdict_problems(results, extra, should_pass):
+    """BOOT-008: a case run as the test hello_abi gives ABI-001 the verdict FAIL if it must
+    fail, PASS if it must pass (the parity report's rule, usertests.test_verdicts)."""
+    if "--test" not in extra:
+        return []
+    path = os.path.join(results, "hello_abi.json")
+    res = ut.load_json(path)
+    if res is None:
+        return [f"no result {path}"]
+    verdict, detail = ut.test_verdicts(res, ["ABI-001"])["ABI-001"]
+    want = ut.PASS if should_pass else ut.FAIL
+    os.unlink(path)     # the next case must write its own
+    return [] if verdict == want else [f"ABI-001 verdict {verdict} ({detail}), want {want}"]
 
 
 def parse_args():
@@ -87,6 +117,7 @@ def main():
                          if any(re.search(f, t) for t in lines)]
             if took > TIMEOUT + SLACK:
                 problems.append(f"took {took:.1f}s")
+            problems += verdict_problems(results, extra, should_pass)
             print(f"{'not ok' if problems else 'ok'} {n} - {name} ({took:.1f}s)")
             if problems:
                 failed += 1

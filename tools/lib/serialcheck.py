@@ -10,8 +10,27 @@ declares such checks in tests/user/<test>.checks, one per line ('#' starts a com
                                                      markers agrees with the guest's within
                                                      percent
     fsck    <ID>                                     e2fsck -fn finds the run's disk clean
-                                                     (the ID is the runner's alone: N/A on
-                                                     Linux, where the test prints no line)
+    boot    <ID> <seconds>                           the banner names the port's arch, the
+                                                     virtio-blk disk and the ext2 root are
+                                                     there, init started within <seconds> of
+                                                     QEMU's launch (host clock) and reached
+                                                     its first user instruction (BOOT-001)
+    poweroff <ID>                                    init's end and status are on the serial
+                                                     line, QEMU exited by itself (never killed)
+                                                     with an exit code that agrees (BOOT-009)
+    pristine <ID>                                    the run's disk started as a byte-exact copy
+                                                     of the pristine image (the manifest's
+                                                     image_sha256), the test wrote to the copy,
+                                                     and the pristine image is unchanged after
+                                                     the run (BOOT-002)
+    whole   <ID> <prefix> <count>                    at least <count> lines "<prefix> NNN "
+                                                     padded to 4096 bytes with the letter
+                                                     'a'+NNN%26 (one write() each) arrived on
+                                                     the raw serial line unbroken, and the
+                                                     kernel printed at least one note meanwhile
+                                                     (BOOT-010)
+  The kinds other than bytes and elapsed are the runner's alone: their IDs are N/A on Linux,
+  where the test prints no line for them.
 
 and marks each section on its console output:
 
@@ -38,6 +57,10 @@ import ast
 import os
 import re
 
+RUNNER_KINDS = ("fsck", "boot", "poweroff", "pristine", "whole")
+LONG_LINE = 4096               # bytes of one "whole" line, its newline included
+KERNEL_NOTE = re.compile(rb"pid \d+ \([^)]*\): ")
+
 BEGIN = b"JTEST-SERIAL-BEGIN "
 END = b"JTEST-SERIAL-END "
 END_LINE_RE = re.compile(r"JTEST-SERIAL-END (\S+)(?: (\d+))?")
@@ -57,16 +80,22 @@ def load(path):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        if not line.startswith("bytes"):     # a bytes literal may hold a '#'
+            line = re.sub(r"\s+#.*$", "", line)
         parts = line.split(None, 3)
-        if len(parts) == 2 and parts[0] == "fsck":
-            checks.append(("fsck", parts[1], None, None))
+        if len(parts) == 2 and parts[0] in ("fsck", "poweroff", "pristine"):
+            checks.append((parts[0], parts[1], None, None))
             continue
-        if len(parts) != 4 or parts[0] not in ("bytes", "elapsed"):
-            raise ValueError(f"{path}:{n}: expected 'bytes|elapsed ID SECTION VALUE' "
-                             "or 'fsck ID'")
+        if len(parts) == 3 and parts[0] == "boot":
+            checks.append(("boot", parts[1], None, float(parts[2])))
+            continue
+        if len(parts) != 4 or parts[0] not in ("bytes", "elapsed", "whole"):
+            raise ValueError(f"{path}:{n}: expected 'bytes|elapsed|whole ID SECTION VALUE', "
+                             "'boot ID SECONDS' or 'fsck|poweroff|pristine ID'")
         kind, ident, section, value = parts
         try:
-            want = ast.literal_eval(value) if kind == "bytes" else float(value)
+            want = ast.literal_eval(value) if kind == "bytes" else \
+                int(value) if kind == "whole" else float(value)
         except (ValueError, SyntaxError) as e:
             raise ValueError(f"{path}:{n}: bad value {value!r}: {e}") from None
         if kind == "bytes" and not isinstance(want, bytes):
@@ -100,12 +129,92 @@ def section_times(lines, stamps, section):
 
 
 def runner_only_ids(checks):
-    """IDs only the runner's fsck checks decide (no test line): N/A on Linux."""
-    return {c[1] for c in checks if c[0] == "fsck"}
+    """IDs only the runner's own checks decide (no test line): N/A on Linux."""
+    return {c[1] for c in checks if c[0] in RUNNER_KINDS}
 
 
-def check_one(kind, section, want, raw, lines, stamps, fsck=None):
-    """(ok, detail) of one check; fsck is the run's {"clean", "output"}."""
+def boot_check(limit, lines, stamps, ctx):
+    """BOOT-001: banner with the arch, the disk, the ext2 root, init started in time and ran
+    its first user instruction."""
+    arch = ctx.get("arch") or ""
+    want = [("banner", re.compile(r"^Janus \S+ \(\S+\) " + re.escape(arch) + " on ")),
+            ("virtio-blk", re.compile(r"^vda: virtio-blk ")),
+            ("ext2 root", re.compile(r"^vfs: ext2 root mounted")),
+            ("init", re.compile(r"^janus: free frames \d+")),
+            ("first user instruction", re.compile(r"^janus: first user instruction at \d+"))]
+    at = {}
+    for name, rx in want:
+        at[name] = next((i for i, t in enumerate(lines) if rx.search(t)), None)
+    missing = [n for n, i in at.items() if i is None]
+    if missing:
+        return False, "boot: no " + ", no ".join(missing) + " line"
+    took = stamps[at["init"]] - ctx.get("launched", stamps[0])
+    return took <= limit, (f"boot: banner names {arch}, ext2 root on virtio-blk, init "
+                           f"started {took:.1f}s after QEMU's launch (limit {limit:g}s), "
+                           "first user instruction reached")
+
+
+def poweroff_check(ctx):
+    """BOOT-009: init's end on the line, QEMU gone by itself with an agreeing exit code."""
+    if ctx.get("timed_out"):
+        return False, "power-off: QEMU was killed at the timeout"
+    if ctx.get("outcome") != "exited":
+        return False, f"power-off: the run's outcome is {ctx.get('outcome')}, not exited"
+    bad = [n for n in ctx.get("notes") or [] if "QEMU exit code" in n]
+    status = ctx.get("exit_status") if ctx.get("signal") is None else ctx.get("signal")
+    return not bad, (f"power-off: status {status} on the serial line, QEMU exited by itself "
+                     f"(exit code {ctx.get('rc')})" + ("; " + bad[0] if bad else ""))
+
+
+def pristine_check(ctx):
+    """BOOT-002: a fresh copy of an unchanged pristine image, written by the run."""
+    p = ctx.get("pristine") or {}
+    want, before, after = p.get("want"), p.get("copy_before"), p.get("master_after")
+    ok = want is not None and before == want and after == want and \
+        p.get("copy_after") not in (None, want)
+    return ok, (f"disk copy before the run {'=' if before == want else '!='} the manifest's "
+                f"image_sha256 {str(want)[:12]}, copy after the run "
+                f"{'changed' if p.get('copy_after') != want else 'UNCHANGED'}, pristine image "
+                f"after the run {'unchanged' if after == want else 'CHANGED: ' + str(after)}")
+
+
+def whole_check(prefix, count, raw):
+    """BOOT-010: every "<prefix> NNN " line arrived whole: 4096 bytes of one write()."""
+    head = prefix.encode() + b" "
+    seen, torn, pos = 0, [], raw.find(head)
+    while pos >= 0:
+        num = bytes(raw[pos + len(head):pos + len(head) + 4])
+        if re.fullmatch(rb"\d{3} ", num):
+            fill = bytes([ord("a") + int(num[:3]) % 26])
+            body_len = LONG_LINE - len(head) - 5
+            start = pos + len(head) + 4
+            body = bytes(raw[start:start + body_len + 2])
+            end = body[body_len:]
+            if body.startswith(fill * body_len) and (end == b"\r\n" or end[:1] == b"\n"):
+                seen += 1
+            else:
+                torn.append(num[:3].decode())
+        pos = raw.find(head, pos + 1)
+    notes = len(KERNEL_NOTE.findall(bytes(raw)))
+    ok = seen >= count and not torn and notes > 0
+    return ok, (f"{prefix}: {seen} of at least {count} lines of {LONG_LINE} bytes arrived "
+                f"whole, {notes} kernel notes on the line" +
+                (f"; torn: {' '.join(torn)}" if torn else ""))
+
+
+def check_one(kind, section, want, raw, lines, stamps, fsck=None, ctx=None):
+    """(ok, detail) of one check; fsck is the run's {"clean", "output"}, ctx what the runner
+    knows of the run (arch, launched, timed_out, rc, outcome, exit_status, signal, notes,
+    pristine)."""
+    ctx = ctx or {}
+    if kind == "boot":
+        return boot_check(want, lines, stamps, ctx)
+    if kind == "poweroff":
+        return poweroff_check(ctx)
+    if kind == "pristine":
+        return pristine_check(ctx)
+    if kind == "whole":
+        return whole_check(section, want, raw)
     if kind == "fsck":
         clean = bool((fsck or {}).get("clean"))
         return clean, "e2fsck -fn on the disk after the run: " + (
@@ -125,11 +234,11 @@ def check_one(kind, section, want, raw, lines, stamps, fsck=None):
                          f"{off:.1f}% apart (at most {want:g}%)")
 
 
-def run(checks, raw, lines, stamps, fsck=None):
+def run(checks, raw, lines, stamps, fsck=None, ctx=None):
     """[{"id", "verdict", "detail"}], one per ID, in the file's order."""
     results = {}
     for kind, ident, section, want in checks:
-        ok, detail = check_one(kind, section, want, raw, lines, stamps, fsck)
+        ok, detail = check_one(kind, section, want, raw, lines, stamps, fsck, ctx)
         prev = results.setdefault(ident, [True, []])
         prev[0] = prev[0] and ok
         prev[1].append(("" if ok else "MISMATCH ") + detail)

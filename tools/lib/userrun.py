@@ -91,7 +91,7 @@ class Boot:
         self._typed, self._queue = 0, None
 
     def run(self):
-        start = time.monotonic()
+        start = self.launched = time.monotonic()
         stdin = subprocess.PIPE if self.input is not None else subprocess.DEVNULL
         proc = subprocess.Popen(self.cmd, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=_die_with_parent)

@@ -55,8 +55,9 @@ TAP_POINT_RE = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
 TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\b")
 QEMU_MESSAGE_RE = re.compile(r"^qemu: (uncaught target signal|Unsupported syscall)")
 # The Janus kernel's own console notes about a process ("pid 6 (mem_fork): killed by signal
-# 11 ..."): kernel log, not the test's output, and Linux prints no such line.
-KERNEL_NOTE_RE = re.compile(r"^pid \d+ \([^)]*\): ")
+# 11 ...") or a disk ("ext2 (vda): corrupted directory block 3381", robust_corrupt): kernel
+# log, not the test's output, and Linux prints no such line.
+KERNEL_NOTE_RE = re.compile(r"^(pid \d+ \([^)]*\)|ext2 \(\w+\)): ")
 
 
 # ---- Paths ---------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_verdicts(result, ids):
     for i in ids:
         mine = [(v, d) for (lid, v, d) in lines if lid == i]
         if i in runner_only:
-            out[i] = (NA, "checked by the Janus runner only (the disk after the run)")
+            out[i] = (NA, "checked by the Janus runner only (from outside the machine)")
         elif failure:
             out[i] = (FAIL, failure)
         elif not mine:
@@ -368,12 +369,19 @@ def janus_known(arch):
     return known
 
 
+def fsck_ok(res):
+    """e2fsck -fn found the run's disk clean, or the test damaged it on purpose (a
+    tests/user/<test>.debugfs file: fsck's "expected_dirty" says so)."""
+    fsck = res.get("fsck") or {}
+    return bool(fsck.get("clean") or fsck.get("expected_dirty"))
+
+
 def janus_todo(res, arch):
     """If the run ended normally (exit, no panic, no timeout, clean disk) and every ID it
     failed is a known gap of Janus on arch, the reason; the failures are then TAP TODO."""
     failed = [i for i, verdict, _ in result_lines(res) if verdict == FAIL]
     known = janus_known(arch)
-    normal = res.get("outcome") == "exited" and (res.get("fsck") or {}).get("clean", False)
+    normal = res.get("outcome") == "exited" and fsck_ok(res)
     if not failed or not normal or any(i not in known for i in failed):
         return None
     return "; ".join(f"{i}: {known[i]}" for i in failed)
