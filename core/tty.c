@@ -30,6 +30,7 @@
 #include "core/signal.h"
 #include "core/spinlock.h"
 #include "core/string.h"
+#include "core/sync.h"
 #include "core/time.h"
 #include "core/tty_ldisc.h"
 #include "core/uaccess.h"
@@ -286,6 +287,15 @@ static long tty_read(struct file *f, struct uio *u, uint64_t pos)
 
 /* ---- Write ---------------------------------------------------------------------------------- */
 
+/* Writers take turns (write_mu) through one buffer pair: each write of up to TTY_WRITE_MAX
+ * bytes is processed whole and reaches the console in one console_write_raw, under the
+ * console lock, so kernel messages never land inside it (BOOT-010). The mutex may be held
+ * across the user copy: no path takes it with the mm lock held. */
+#define TTY_WRITE_MAX 4096
+static struct mutex write_mu = MUTEX_INIT("tty_write");
+static unsigned char write_in[TTY_WRITE_MAX];      /* guarded by write_mu */
+static unsigned char write_out[2 * TTY_WRITE_MAX]; /* guarded by write_mu */
+
 static long tty_write(struct file *f, struct uio *u, uint64_t pos)
 {
 	struct tty *tty = &console_tty;
@@ -297,22 +307,32 @@ static long tty_write(struct file *f, struct uio *u, uint64_t pos)
 		if (err)
 			return err;
 	}
-	unsigned char in[256], out[512];
+	mutex_lock(&write_mu);
 	long done = 0;
 	while (u->resid > 0) {
-		long r = uio_copy_in(u, in, sizeof(in));
-		if (r < 0)
-			return done ? done : r;
-		size_t i = 0;
-		while (i < (size_t)r) {
-			size_t len;
+		long r = uio_copy_in(u, write_in, sizeof(write_in));
+		if (r < 0) {
+			done = done ? done : r;
+			break;
+		}
+		for (size_t i = 0; i < (size_t)r;) {
+			/* ONLCR at most doubles the bytes, so one pass holds the whole write; only
+			 * tab expansion could overflow write_out, and then it goes in pieces. */
+			size_t len = 0, used = 1;
 			s = spin_lock_irqsave(&tty->lock);
-			i += ldisc_output(&tty->ld, in + i, (size_t)r - i, out, sizeof(out), &len);
+			while (i < (size_t)r && used) {
+				size_t n;
+				used = ldisc_output(&tty->ld, write_in + i, (size_t)r - i,
+						    write_out + len, sizeof(write_out) - len, &n);
+				i += used;
+				len += n;
+			}
 			spin_unlock_irqrestore(&tty->lock, s);
-			console_write_raw((const char *)out, (unsigned)len);
+			console_write_raw((const char *)write_out, (unsigned)len); /* not torn */
 		}
 		done += r;
 	}
+	mutex_unlock(&write_mu);
 	return done;
 }
 
