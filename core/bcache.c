@@ -440,10 +440,17 @@ size_t bcache_invalidate(struct blkdev *dev)
 
 size_t bcache_drop_clean(void)
 {
+	return bcache_drop_clean_dev(NULL);
+}
+
+size_t bcache_drop_clean_dev(struct blkdev *dev)
+{
 	size_t kept = 0;
 	mutex_lock(&cache_lock);
 	for (struct buf *b = lru_head, *next; b; b = next) {
 		next = b->lnext;
+		if (dev && b->dev != dev)
+			continue;
 		if (b->dirty) {
 			kept++;
 			continue;

@@ -86,6 +86,8 @@ size_t bcache_invalidate(struct blkdev *dev);
  * only those of buffers in use or dirty (the kernel's leak check around init, core/main.c).
  * Returns the number of unreferenced dirty buffers kept. */
 size_t bcache_drop_clean(void);
+/* The same for one device's buffers (posix_fadvise's POSIX_FADV_DONTNEED). */
+size_t bcache_drop_clean_dev(struct blkdev *dev);
 
 /* Bytes of buffers the cache keeps before evicting (default BCACHE_DEFAULT_LIMIT). Buffers
  * in use are never evicted, so the cache may exceed the limit while they are held. */

@@ -2,7 +2,7 @@
  * core/sys_stat.c: the metadata syscalls: fstat, newfstatat (and x86_64's stat, lstat),
  * statx, statfs, fstatfs, faccessat, faccessat2 (and access), fchmod, fchmodat (chmod),
  * fchown, fchownat (chown, lchown), utimensat, truncate, ftruncate, fallocate, fsync,
- * fdatasync, sync and syncfs.
+ * fdatasync, sync, syncfs and fadvise64.
  *
  * The attributes come straight from the in-memory inode (no lock: each field is one aligned
  * word, as Linux's generic_fillattr reads them); changes go through vfs_setattr and
@@ -16,6 +16,7 @@
  */
 #include "core/sys_path.h"
 
+#include "core/bcache.h"
 #include "core/errno.h"
 #include "core/kheap.h"
 #include "core/proc.h"
@@ -46,6 +47,7 @@ SYSCALL_DECLARE(utimensat);
 SYSCALL_DECLARE(truncate);
 SYSCALL_DECLARE(ftruncate);
 SYSCALL_DECLARE(fallocate);
+SYSCALL_DECLARE(fadvise64);
 SYSCALL_DECLARE(fsync);
 SYSCALL_DECLARE(fdatasync);
 SYSCALL_DECLARE(sync);
@@ -639,6 +641,31 @@ static long do_fsync(int fd, bool data_only)
 		err = f->ops->fsync(f, data_only);
 	else
 		err = S_ISREG(m) || S_ISDIR(m) ? 0 : -EINVAL;
+	file_put(f);
+	return err;
+}
+
+enum { FADV_NORMAL, FADV_RANDOM, FADV_SEQUENTIAL, FADV_WILLNEED, FADV_DONTNEED, FADV_NOREUSE };
+
+/* fadvise64(fd, offset, len, advice), Linux's generic_fadvise: -ESPIPE for a pipe or FIFO,
+ * -EINVAL for a negative length or an unknown advice. The access-pattern hints change
+ * nothing Janus does (no readahead to tune), which Linux also allows. POSIX_FADV_DONTNEED
+ * drops cached blocks that are clean and unused, so the next read goes to the disk: Janus
+ * has no per-file cache, so it drops those of the file's whole device (docs/syscall-notes.md). */
+long sys_fadvise64(const unsigned long *a)
+{
+	int advice = (int)a[3];
+	struct file *f = at_fd_file((int)a[0], false);
+	if (!f)
+		return -EBADF;
+	struct inode *ino = f->path.ino;
+	long err = 0;
+	if (S_ISFIFO(ino->mode))
+		err = -ESPIPE;
+	else if ((int64_t)a[2] < 0 || advice < FADV_NORMAL || advice > FADV_NOREUSE)
+		err = -EINVAL;
+	else if (advice == FADV_DONTNEED && S_ISREG(ino->mode) && ino->sb->dev)
+		bcache_drop_clean_dev(ino->sb->dev);
 	file_put(f);
 	return err;
 }
