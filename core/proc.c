@@ -504,7 +504,7 @@ void user_return(struct trapframe *tf)
 		}
 		if (arch_this_cpu()->need_resched) {
 			arch_irq_enable();
-			sched_yield();
+			sched_preempt();
 			arch_irq_disable();
 			continue;
 		}

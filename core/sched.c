@@ -11,13 +11,20 @@
  * boot flow and device interrupts live), and on each secondary CPU, secondary_main's context
  * becomes its idle thread. CPU 0's idle thread is created with a stack of its own.
  *
- * Scheduling. One FIFO run queue for all CPUs; a CPU takes the oldest thread it may run
- * (affinity: any CPU, or one). The timer tick (sched_tick, 100 Hz) asks for a switch when
- * anything is waiting, so a thread that never yields gets 10 ms slices; the switch itself
- * happens at the end of the interrupt (sched_preempt_check, called by the port after
- * end-of-interrupt) if the interrupted code held no spinlock. A wake-up on a CPU that is
- * idling asks for a switch the same way; a wake-up meant for another, idle, CPU is picked up
- * at that CPU's next tick (there is no reschedule IPI yet).
+ * Scheduling. One run queue for all CPUs; a CPU takes the first thread it may run (affinity:
+ * any CPU, or one). Each thread has a slice of SCHED_SLICE_NS of CPU time; switch_to charges
+ * the time a thread ran to its slice_used. The timer tick (sched_tick, 100 Hz) asks for a
+ * switch when anything is waiting and the running thread has used its slice, so a thread
+ * that never yields gets 10-20 ms turns; the switch itself happens at the end of the
+ * interrupt (sched_preempt_check, called by the port after end-of-interrupt) if the
+ * interrupted code held no spinlock, or at the next return to user mode (sched_preempt). A
+ * thread that used its slice goes to the back of the queue with a fresh one. A thread with
+ * time left goes to the front: when it wakes up (and then it also asks the waking CPU for a
+ * switch, so a reader whose disk request completes does not wait behind CPU-bound threads),
+ * and when it is preempted early for such a one. Since every run is charged, threads that
+ * sleep and wake often (a pipe ping-pong) use up their slices like any other and cannot
+ * starve the queue. A wake-up meant for another, idle, CPU is picked up at that CPU's next
+ * tick (there is no reschedule IPI yet).
  *
  * The one lock that crosses a context switch: sched_lock. It guards the run queue, every
  * thread's state, on_cpu, sp and run_next, and each CPU's current/switched_from/exited. It is
@@ -64,6 +71,7 @@
 #include "core/smp.h"
 #include "core/string.h"
 #include "core/time.h"
+#include "core/time.h"
 
 /* Held across arch_context_switch and released by the next thread: see the header. */
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -79,19 +87,35 @@ static bool may_run_on(const struct thread *t, unsigned cpu)
 	return t->affinity == THREAD_ANY_CPU || t->affinity == (int)cpu;
 }
 
+/* Queue t: at the back with a fresh slice once it has used its own, else in front. */
 static void runq_add(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	t->run_next = NULL;
-	if (runq_tail)
-		runq_tail->run_next = t;
-	else
+	if (t->slice_used < SCHED_SLICE_NS) {
+		t->run_next = runq_head;
 		runq_head = t;
-	runq_tail = t;
+		if (!runq_tail)
+			runq_tail = t;
+	} else {
+		t->slice_used = 0;
+		if (runq_tail)
+			runq_tail->run_next = t;
+		else
+			runq_head = t;
+		runq_tail = t;
+	}
 	__atomic_store_n(&nr_runnable, nr_runnable + 1, __ATOMIC_RELAXED);
 }
 
-/* Take the oldest runnable thread this CPU may run off the queue; NULL if there is none. */
+/* Charge the running thread t for its time on the CPU since ran_at. */
+static void charge(struct thread *t, uint64_t now)
+{
+	t->slice_used += now - t->ran_at;
+	t->ran_at = now;
+}
+
+/* Take the first runnable thread this CPU may run off the queue; NULL if there is none. */
 static struct thread *runq_take(unsigned cpu)
 {
 	struct thread *prev = NULL;
@@ -111,15 +135,17 @@ static struct thread *runq_take(unsigned cpu)
 	return NULL;
 }
 
-/* Queue t and, if this CPU is idling, switch at the end of the current interrupt (or at the
- * idle loop's next turn). */
+/* Queue a woken thread and, if this CPU is idling or the thread has time left in its slice
+ * (it goes in front), switch at the end of the current interrupt, at the next return to
+ * user mode, or at the idle loop's next turn. */
 static void make_runnable(struct thread *t)
 {
 	struct cpu *c = arch_this_cpu();
 	if (t->on_cpu)
 		panic("thread %s queued while its stack is in use", t->name);
+	bool front = t->slice_used < SCHED_SLICE_NS;
 	runq_add(t);
-	if (c->current && c->current->idle)
+	if (c->current && (c->current->idle || front))
 		c->need_resched = true;
 }
 
@@ -149,6 +175,7 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	next->on_cpu = true;
 	next->cpu = (int)c->id;
 	c->current = next;
+	next->ran_at = prev->ran_at; /* charged up to now by reschedule */
 	c->switched_from = prev;
 	c->switches++;
 	rseq_preempt(prev); /* a preempted or migrated critical section must abort */
@@ -173,6 +200,9 @@ static bool reschedule(bool preempt)
 	bool can_run = prev->state == THREAD_RUNNING || (preempt && prev->state == THREAD_SLEEPING);
 	struct thread *next = runq_take(c->id);
 
+	charge(prev, time_ns());
+	if (can_run && !preempt)
+		prev->slice_used = SCHED_SLICE_NS; /* a yield gives up the rest of the slice */
 	c->need_resched = false;
 	if (!next) {
 		if (can_run)
@@ -232,6 +262,14 @@ void sched_sleep(void)
 	sched_unlock(s);
 }
 
+void sched_preempt(void)
+{
+	assert_no_locks_held("sched_preempt");
+	unsigned long s = spin_lock_irqsave(&sched_lock);
+	reschedule(true);
+	sched_unlock(s);
+}
+
 void sched_preempt_check(void)
 {
 	struct cpu *c = arch_this_cpu();
@@ -245,7 +283,10 @@ void sched_preempt_check(void)
 void sched_tick(void)
 {
 	struct cpu *c = arch_this_cpu();
-	if (c->current && __atomic_load_n(&nr_runnable, __ATOMIC_RELAXED) != 0)
+	struct thread *t = c->current;
+	if (!t || __atomic_load_n(&nr_runnable, __ATOMIC_RELAXED) == 0)
+		return;
+	if (t->idle || t->slice_used + (time_ns() - t->ran_at) >= SCHED_SLICE_NS)
 		c->need_resched = true;
 }
 
@@ -378,6 +419,7 @@ struct thread *thread_create_stopped(const char *name, void (*entry)(void *), vo
 void thread_start(struct thread *t)
 {
 	unsigned long s = spin_lock_irqsave(&sched_lock);
+	t->slice_used = SCHED_SLICE_NS; /* a new thread queues at the back, as before slices */
 	make_runnable(t);
 	spin_unlock_irqrestore(&sched_lock, s);
 }

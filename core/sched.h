@@ -29,6 +29,7 @@ enum thread_state {
 
 #define THREAD_NAME_MAX 24
 #define THREAD_ANY_CPU (-1)
+#define SCHED_SLICE_NS 10000000ull /* 10 ms of CPU per turn (core/sched.c) */
 
 struct proc;
 
@@ -41,6 +42,8 @@ struct thread {
 	int cpu;                  /* the CPU it runs on, or last ran on */
 	int affinity;             /* THREAD_ANY_CPU or the one CPU it may run on */
 	struct thread *run_next;  /* run queue link */
+	uint64_t slice_used;      /* ns of CPU used of its current slice (SCHED_SLICE_NS) */
+	uint64_t ran_at;          /* time_ns() when last switched in or charged */
 
 	/* Guarded by the lock of the wait queue in wq. */
 	struct waitq *wq;         /* the queue it waits on, NULL if none */
@@ -120,8 +123,13 @@ void thread_join(struct thread *t);
 /* The running thread; NULL before sched_init on this CPU. */
 struct thread *thread_current(void);
 
-/* Give the CPU to the next runnable thread, if there is one this CPU may run. */
+/* Give the CPU to the next runnable thread, if there is one this CPU may run; the caller
+ * goes to the back of the queue. */
 void sched_yield(void);
+
+/* The same for a thread being preempted (user_return, at need_resched): it goes back in
+ * front of the queue if it has time left in its slice. */
+void sched_preempt(void);
 
 /* Called by the port at the very end of interrupt handling (after end-of-interrupt), with
  * interrupts still masked: if the tick or a wake-up asked for it and no spinlock is held
@@ -131,7 +139,7 @@ void sched_yield(void);
 void sched_preempt_check(void);
 
 /* From timer_tick, interrupts masked: ask for a switch at the end of this interrupt if any
- * thread is waiting for a CPU. */
+ * thread is waiting for a CPU and the running one has used its slice. */
 void sched_tick(void);
 
 /* The first function a new thread runs (the port's trampoline calls it): finish the switch,
