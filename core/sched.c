@@ -1,5 +1,5 @@
 /*
- * core/sched.c: kernel threads, and a preemptive round-robin scheduler with one run queue
+ * core/sched.c: kernel threads, and a preemptive time-slice scheduler with one run queue
  * shared by every CPU.
  *
  * Threads. A thread is a kernel stack (kstack_alloc, guarded), the stack pointer saved when it

@@ -25,6 +25,7 @@ struct sleep_result {
 	bool woken;     /* the loop ended on the condition, not the clock */
 	uint64_t end;   /* time_ns() when the loop ended */
 	unsigned calls; /* sched_sleep_until calls */
+	bool late;      /* the deadline had passed at the first check: nothing to sleep */
 };
 
 /* Sleep on wq until *flag (if flag) or the deadline. */
@@ -37,8 +38,10 @@ static struct sleep_result sleep_until(struct waitq *wq, const int *flag, uint64
 			r.woken = true;
 			break;
 		}
-		if (time_ns() >= deadline)
+		if (time_ns() >= deadline) {
+			r.late = r.calls == 0;
 			break;
+		}
 		r.calls++;
 		r.last = sched_sleep_until(deadline);
 		if (r.last && time_ns() < deadline)
@@ -72,7 +75,9 @@ KTEST(ktimer_timed_sleep)
 	for (unsigned i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
 		uint64_t deadline = time_ns() + lengths[i];
 		struct sleep_result r = sleep_until(&wq, NULL, deadline);
-		KT_EXPECT(r.calls >= 1);
+		/* A thread preempted (a wake-up with time left in its slice runs first) or a
+		 * stalled vCPU may reach the first check after a 1 ms deadline. */
+		KT_EXPECT(r.calls >= 1 || r.late);
 		KT_EXPECT(!r.lied);
 		KT_EXPECT(!r.woken);
 		KT_EXPECT(r.end >= deadline);

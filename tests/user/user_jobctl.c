@@ -13,6 +13,7 @@
 // Needs the console.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "shell_drive.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -22,52 +23,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-static int out_fd;
-static char out[65536];
-static size_t out_len, cursor;
-
-/* Read the shell's output until want appears after the cursor; the cursor moves past it. */
-static bool expect(const char *want)
-{
-	for (;;) {
-		out[out_len] = 0;
-		char *hit = strstr(out + cursor, want);
-		if (hit) {
-			cursor = (size_t)(hit - out) + strlen(want);
-			return true;
-		}
-		if (out_len + 1 >= sizeof out)
-			return false;
-		long r = read(out_fd, out + out_len, sizeof out - 1 - out_len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			jt_diag("reading the shell's output: %ld %s", r, r ? jt_errname(errno) : "EOF");
-			return false;
-		}
-		out_len += (size_t)r;
-	}
-}
-
-/* The runner types the next chunk of user_jobctl.input when it sees this line. */
-static void ready(void)
-{
-	jt_diag("JTEST-INPUT-READY");
-}
-
-/* keys names the chunk the runner types next (the .input file holds the bytes). */
-static void step(const char *keys, const char *want, const char *what)
-{
-	(void)keys;
-	ready();
-	bool ok = expect(want);
-	JT_OK(ok, "%s: the shell printed \"%s\"", what, want);
-	if (!ok) {
-		out[out_len] = 0;
-		jt_diag("shell output so far: %s", out + (cursor > 200 ? cursor - 200 : 0));
-	}
-}
 
 /* Wait until a job of the shell (whose group owns the terminal at its prompt) is the
  * terminal's foreground group. With ECHO off busybox reads lines without line editing, so
@@ -87,45 +42,24 @@ static bool foreground_job(pid_t shell_pgrp, const char *what)
 	return ok;
 }
 
-static pid_t start_shell(void)
-{
-	int p[2];
-	if (pipe(p) != 0)
-		return -1;
-	pid_t c = fork();
-	if (c == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		setenv("PS1", "PROMPT$ ", 1);
-		setenv("TERM", "dumb", 1);
-		execl("/bin/sh", "sh", "-i", (char *)0);
-		_exit(127);
-	}
-	close(p[1]);
-	out_fd = p[0];
-	return c;
-}
-
 /* Issue 9's acceptance: ps, free and uptime typed at the interactive shell print sane values
  * (the values themselves are diagnostics: they differ from run to run). */
 static void check_proc_tools(void)
 {
-	step("ps\n", "sh -i", "ps lists the interactive shell");
-	expect("PROMPT$ ");
-	step("free\n", "Mem:", "free prints its Mem: line");
-	size_t at = cursor;
-	expect("PROMPT$ ");
+	sd_step("ps\n", "sh -i", "ps lists the interactive shell");
+	sd_expect("PROMPT$ ");
+	sd_step("free\n", "Mem:", "free prints its Mem: line");
+	size_t at = sd_cursor();
+	sd_expect("PROMPT$ ");
 	long total = 0, used = -1, avail = -1;
-	sscanf(out + at, "%ld %ld %ld", &total, &used, &avail);
+	sscanf(sd_output(at), "%ld %ld %ld", &total, &used, &avail);
 	JT_OKV(total > 0 && used >= 0 && avail > 0 && used + avail <= total,
 	       "free: total > 0, used and free within it", "%ld %ld %ld KiB", total, used, avail);
-	step("uptime\n", "load average:", "uptime prints the load average");
-	at = cursor;
-	expect("PROMPT$ ");
+	sd_step("uptime\n", "load average:", "uptime prints the load average");
+	at = sd_cursor();
+	sd_expect("PROMPT$ ");
 	double l1 = -1;
-	sscanf(out + at, "%lf", &l1);
+	sscanf(sd_output(at), "%lf", &l1);
 	JT_OKV(l1 >= 0 && l1 < 100, "uptime: a sane 1-minute load", "%.2f", l1);
 }
 
@@ -142,37 +76,37 @@ int main(void)
 	t.c_lflag &= ~ECHO;
 	tcsetattr(0, TCSANOW, &t);
 	jt_mark();
-	pid_t sh = start_shell();
-	JT_OK(expect("PROMPT$ "), "the first prompt");
+	pid_t sh = sd_start_shell();
+	JT_OK(sd_expect("PROMPT$ "), "the first prompt");
 	pid_t shell_pgrp = tcgetpgrp(0);
-	step("sleep 100\n", "", "start sleep");
+	sd_step("sleep 100\n", "", "start sleep");
 	foreground_job(shell_pgrp, "sleep 100 runs in the foreground");
 	usleep(500000);
-	step("\003", "PROMPT$ ", "^C ends the foreground job");
-	step("echo rc=$?\n", "rc=130", "$? after ^C");
-	step("sleep 100\n", "", "start sleep again");
+	sd_step("\003", "PROMPT$ ", "^C ends the foreground job");
+	sd_step("echo rc=$?\n", "rc=130", "$? after ^C");
+	sd_step("sleep 100\n", "", "start sleep again");
 	foreground_job(shell_pgrp, "sleep 100 runs in the foreground again");
 	usleep(500000);
-	step("\032", "Stopped", "^Z stops it");
-	expect("PROMPT$ ");
-	step("bg\n", "sleep 100", "bg resumes it");
-	expect("PROMPT$ ");
-	step("jobs\n", "Running", "jobs lists it running");
-	expect("PROMPT$ ");
-	step("fg\n", "sleep 100", "fg brings it back");
+	sd_step("\032", "Stopped", "^Z stops it");
+	sd_expect("PROMPT$ ");
+	sd_step("bg\n", "sleep 100", "bg resumes it");
+	sd_expect("PROMPT$ ");
+	sd_step("jobs\n", "Running", "jobs lists it running");
+	sd_expect("PROMPT$ ");
+	sd_step("fg\n", "sleep 100", "fg brings it back");
 	foreground_job(shell_pgrp, "fg makes it the foreground job");
 	usleep(500000);
-	step("\003", "PROMPT$ ", "^C ends it");
-	step("echo rc=$?\n", "rc=130", "$? after fg and ^C");
-	step("echo abx\177c\n", "abc", "DEL erases");
-	step("echo junk\025echo ok$((1+1))\n", "ok2", "^U kills the line");
+	sd_step("\003", "PROMPT$ ", "^C ends it");
+	sd_step("echo rc=$?\n", "rc=130", "$? after fg and ^C");
+	sd_step("echo abx\177c\n", "abc", "DEL erases");
+	sd_step("echo junk\025echo ok$((1+1))\n", "ok2", "^U kills the line");
 	jt_behaviour("USER-012", jt_failures_since_mark() == 0,
 		     "^C with $? 130, ^Z, bg, jobs, fg, ^C; DEL and ^U");
 	check_proc_tools();
 	/* [poll issue] USER-011's `sleep 1 &` waits at the prompt until a SIGCHLD interrupts the
 	 * shell's read of the terminal: busybox's line editing polls first and restarts poll on
 	 * EINTR, but without poll (NOSYS today) the interrupted read ends the shell. */
-	ready(); /* "exit 7\n" */
+	sd_ready(); /* "exit 7\n" */
 	int st = 0;
 	JT_EQ(waitpid(sh, &st, 0), sh);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);

@@ -11,6 +11,7 @@
 // start jobs too. Needs the console.
 #define _GNU_SOURCE
 #include "jtest.h"
+#include "shell_drive.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -21,57 +22,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int out_fd;
-static char out[65536];
-static size_t out_len, cursor;
-
-/* Read the shell's output until want appears after the cursor; the cursor moves past it. */
-static char *expect(const char *want)
-{
-	for (;;) {
-		out[out_len] = 0;
-		char *hit = strstr(out + cursor, want);
-		if (hit) {
-			cursor = (size_t)(hit - out) + strlen(want);
-			return hit;
-		}
-		if (out_len + 1 >= sizeof out)
-			return NULL;
-		long r = read(out_fd, out + out_len, sizeof out - 1 - out_len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			jt_diag("reading the shell's output: %ld %s", r, r ? jt_errname(errno) : "EOF");
-			return NULL;
-		}
-		out_len += (size_t)r;
-	}
-}
-
-/* The runner types the next chunk of user_jobs.input when it sees this line. */
-static void ready(void)
-{
-	jt_diag("JTEST-INPUT-READY");
-}
-
-/* keys names the chunk the runner types next (the .input file holds the bytes). */
-static char *step(const char *keys, const char *want, const char *what)
-{
-	(void)keys;
-	ready();
-	char *hit = expect(want);
-	JT_OK(hit != NULL, "%s: the shell printed \"%s\"", what, want);
-	if (!hit) {
-		out[out_len] = 0;
-		jt_diag("shell output so far: %s", out + (cursor > 200 ? cursor - 200 : 0));
-	}
-	return hit;
-}
-
 /* The number the shell printed right after the cursor, as in "bang=123." or "[1]+  123 ". */
 static long number_after(const char *keys, const char *want, const char *what)
 {
-	char *hit = step(keys, want, what);
+	char *hit = sd_step(keys, want, what);
 	if (!hit)
 		return -1;
 	char *p = hit + strlen(want), *end;
@@ -81,68 +35,47 @@ static long number_after(const char *keys, const char *want, const char *what)
 	return end == p ? -1 : n;
 }
 
-static pid_t start_shell(void)
-{
-	int p[2];
-	if (pipe(p) != 0)
-		return -1;
-	pid_t c = fork();
-	if (c == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		setenv("PS1", "PROMPT$ ", 1);
-		setenv("TERM", "dumb", 1);
-		execl("/bin/sh", "sh", "-i", (char *)0);
-		_exit(127);
-	}
-	close(p[1]);
-	out_fd = p[0];
-	return c;
-}
-
 static void jobs_and_kill(void)
 {
-	step("sleep 100 &\n", "PROMPT$ ", "sleep 100 & gives the prompt back at once");
-	step("jobs\n", "Running", "jobs lists it running");
-	expect("PROMPT$ ");
+	sd_step("sleep 100 &\n", "PROMPT$ ", "sleep 100 & gives the prompt back at once");
+	sd_step("jobs\n", "Running", "jobs lists it running");
+	sd_expect("PROMPT$ ");
 	/* ash reports the job when it reaps it: right after the kill builtin if SIGCHLD came
 	 * first, else after the next command; either way before a following prompt. */
-	size_t from = cursor;
-	step("kill %1\n", "PROMPT$ ", "the prompt after kill %1");
+	size_t from = sd_cursor();
+	sd_step("kill %1\n", "PROMPT$ ", "the prompt after kill %1");
 	usleep(300000);
 	/* Quoted apart so the line editor's echo of the command never shows "after-kill". */
-	step("echo after\"-kill\"\n", "after-kill", "a command after kill %1");
-	size_t after = cursor;
-	cursor = from;
-	JT_OK(expect("Terminated") != NULL, "the shell reports job 1 terminated");
-	cursor = cursor > after ? cursor : after;
-	expect("PROMPT$ ");
+	sd_step("echo after\"-kill\"\n", "after-kill", "a command after kill %1");
+	size_t after = sd_cursor();
+	sd_set_cursor(from);
+	JT_OK(sd_expect("Terminated") != NULL, "the shell reports job 1 terminated");
+	sd_set_cursor(sd_cursor() > after ? sd_cursor() : after);
+	sd_expect("PROMPT$ ");
 }
 
 static void wait_for_bang(void)
 {
-	step("sleep 3 &\n", "PROMPT$ ", "sleep 3 &");
+	sd_step("sleep 3 &\n", "PROMPT$ ", "sleep 3 &");
 	/* Quoted apart so the line editor's echo of the command never shows "bang=". */
 	long bang = number_after("echo b\"ang=$!.\"\n", "bang=", "$! after sleep 3 &");
-	expect("PROMPT$ ");
+	sd_expect("PROMPT$ ");
 	long listed = number_after("jobs -l\n", "[1]+", "jobs -l lists job 1 with its pid");
-	expect("PROMPT$ ");
+	sd_expect("PROMPT$ ");
 	JT_OKV(bang > 0 && bang == listed, "$! holds the background job's pid",
 	       "$! %ld, jobs -l %ld", bang, listed);
-	step("wait $!; echo rc=$?.\n", "rc=0.", "wait $! returns 0");
-	expect("PROMPT$ ");
+	sd_step("wait $!; echo rc=$?.\n", "rc=0.", "wait $! returns 0");
+	sd_expect("PROMPT$ ");
 }
 
 /* "sleep 2<amp>" starts a background job: jobs lists it Running, and wait ends it with 0. */
 static void ampersand(const char *line, const char *what)
 {
-	step(line, "PROMPT$ ", what);
-	step("jobs\n", "Running", what);
-	expect("PROMPT$ ");
-	step("wait; echo w=$?.\n", "w=0.", what);
-	expect("PROMPT$ ");
+	sd_step(line, "PROMPT$ ", what);
+	sd_step("jobs\n", "Running", what);
+	sd_expect("PROMPT$ ");
+	sd_step("wait; echo w=$?.\n", "w=0.", what);
+	sd_expect("PROMPT$ ");
 }
 
 int main(void)
@@ -163,8 +96,8 @@ int main(void)
 	tcsetattr(0, TCSANOW, &t);
 	alarm(60); /* a shell that stops answering fails the test, not the whole run's timeout */
 	jt_mark();
-	pid_t sh = start_shell();
-	JT_OK(expect("PROMPT$ ") != NULL, "the first prompt");
+	pid_t sh = sd_start_shell();
+	JT_OK(sd_expect("PROMPT$ ") != NULL, "the first prompt");
 	jobs_and_kill();
 	wait_for_bang();
 	ampersand("sleep 2&\n", "a trailing & with no space starts a job");
@@ -172,7 +105,7 @@ int main(void)
 	jt_behaviour("USER-011", jt_failures_since_mark() == 0,
 		     "& jobs: $! is the pid, wait $! 0, jobs Running, kill %%1 reported; & with or "
 		     "without spaces");
-	ready(); /* "exit 7\n" */
+	sd_ready(); /* "exit 7\n" */
 	int st = 0;
 	JT_EQ(waitpid(sh, &st, 0), sh);
 	JT_OK(WIFEXITED(st) && WEXITSTATUS(st) == 7, "the shell exits 7 (status %#x)", st);
