@@ -1,4 +1,5 @@
 #!/bin/sh
+# covers:
 # user_proc: busybox's /proc readers: ps, free, uptime, top, mount, cat /proc/mounts, kill.
 # Values differ between runs and machines, so the points check shapes, not numbers.
 . /bin/jtest_lib

@@ -1,4 +1,5 @@
 #!/bin/sh
+# covers: FS-034 (the runner's e2fsck of the disk after the script: user_script.checks)
 # user_script: issue 8's acceptance script. One busybox `sh -c` script with a pipeline, a
 # redirection into a file, $?, a subshell, a here-document, find, sort, sed, grep, tar and
 # md5sum; its stdout must be byte-identical to the fixed text below (and its stderr empty) on
