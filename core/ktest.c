@@ -11,6 +11,7 @@
 #include "core/ktest.h"
 
 #include "core/string.h"
+#include "core/uaccess.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -97,4 +98,18 @@ int ktest_run(const char *selection)
 	else
 		kprintf("KTEST: ALL PASSED\n");
 	return failed;
+}
+
+uint64_t ktest_uread64(uintptr_t u, const char *file, int line)
+{
+	uint64_t v = 0;
+	if (copy_from_user(&v, u, sizeof(v)) != 0)
+		ktest_fail(file, line, "reading user memory at %#lx faulted", (unsigned long)u);
+	return v;
+}
+
+void ktest_uwrite64(uintptr_t u, uint64_t v, const char *file, int line)
+{
+	if (copy_to_user(u, &v, sizeof(v)) != 0)
+		ktest_fail(file, line, "writing user memory at %#lx faulted", (unsigned long)u);
 }

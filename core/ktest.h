@@ -64,6 +64,14 @@ void ktest_skip(const char *reason);
 				   #a, ka_ ? ka_ : "(null)", kb_ ? kb_ : "(null)");  \
 	} while (0)
 
+/* A 64-bit word of user memory, read or written through the fault-safe copies of
+ * core/uaccess.h; a fault fails the running test at the caller's line (the ports' signal-frame
+ * tests read and patch frames this way). */
+uint64_t ktest_uread64(uintptr_t u, const char *file, int line);
+void ktest_uwrite64(uintptr_t u, uint64_t v, const char *file, int line);
+#define KT_UREAD64(u) ktest_uread64((u), __FILE__, __LINE__)
+#define KT_UWRITE64(u, v) ktest_uwrite64((u), (v), __FILE__, __LINE__)
+
 /* Run the tests the command line selects (ktest=...). Returns the number that failed. */
 int ktest_run(const char *selection);
 

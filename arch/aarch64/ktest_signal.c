@@ -36,18 +36,6 @@
 #define OFF_RES (OFF_MC + 288)
 #define FRAME_SIZE 4688
 
-static uint64_t uread64(uintptr_t u)
-{
-	uint64_t v = 0;
-	KT_EXPECT_EQ(copy_from_user(&v, u, sizeof(v)), 0);
-	return v;
-}
-
-static void uwrite64(uintptr_t u, uint64_t v)
-{
-	KT_EXPECT_EQ(copy_to_user(u, &v, sizeof(v)), 0);
-}
-
 static struct arch_thread fpb;
 
 static uint64_t v0_now(void)
@@ -81,31 +69,31 @@ static void check_setup(struct trapframe *tf, const struct trapframe *orig, uint
 	KT_EXPECT_EQ(tf->x[2], f + OFF_UC);
 	KT_EXPECT_EQ(tf->x[29], f + FRAME_SIZE);
 	KT_EXPECT_EQ(tf->x[30], RESTORER);
-	KT_EXPECT_EQ(uread64(f + FRAME_SIZE), orig->x[29]); /* frame record */
-	KT_EXPECT_EQ(uread64(f + FRAME_SIZE + 8), orig->x[30]);
-	KT_EXPECT_EQ(uread64(f + 8), 0x0f0e0d0c0b0a0908ull); /* siginfo */
-	KT_EXPECT_EQ(uread64(f + OFF_UC), 0);                /* uc_flags */
-	KT_EXPECT_EQ(uread64(f + OFF_UC + 16), 0x7000);      /* uc_stack.ss_sp */
-	KT_EXPECT_EQ(uread64(f + OFF_UC + 32), 8192);        /* uc_stack.ss_size */
-	KT_EXPECT_EQ(uread64(f + OFF_SIGMASK), 0x1234);
-	KT_EXPECT_EQ(uread64(f + OFF_MC), 0xdead); /* fault_address */
-	KT_EXPECT_EQ(uread64(f + OFF_REGS), orig->x[0]);
-	KT_EXPECT_EQ(uread64(f + OFF_REGS + 30 * 8), orig->x[30]);
-	KT_EXPECT_EQ(uread64(f + OFF_SP), orig->sp);
-	KT_EXPECT_EQ(uread64(f + OFF_PC), orig->elr);
-	KT_EXPECT_EQ(uread64(f + OFF_PSTATE), orig->spsr);
-	KT_EXPECT_EQ(uread64(f + OFF_RES), 528ull << 32 | 0x46508001u); /* fpsimd head */
-	KT_EXPECT_EQ(uread64(f + OFF_RES + 8), 0x00400000ull << 32 | 0x10);  /* fpsr, fpcr */
-	KT_EXPECT_EQ(uread64(f + OFF_RES + 16), 0xabcdef0123456789ull);     /* v0 low */
-	KT_EXPECT_EQ(uread64(f + OFF_RES + 528), 0);                        /* end record */
+	KT_EXPECT_EQ(KT_UREAD64(f + FRAME_SIZE), orig->x[29]); /* frame record */
+	KT_EXPECT_EQ(KT_UREAD64(f + FRAME_SIZE + 8), orig->x[30]);
+	KT_EXPECT_EQ(KT_UREAD64(f + 8), 0x0f0e0d0c0b0a0908ull); /* siginfo */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC), 0);                /* uc_flags */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC + 16), 0x7000);      /* uc_stack.ss_sp */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC + 32), 8192);        /* uc_stack.ss_size */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_SIGMASK), 0x1234);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_MC), 0xdead); /* fault_address */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_REGS), orig->x[0]);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_REGS + 30 * 8), orig->x[30]);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_SP), orig->sp);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_PC), orig->elr);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_PSTATE), orig->spsr);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RES), 528ull << 32 | 0x46508001u); /* fpsimd head */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RES + 8), 0x00400000ull << 32 | 0x10);  /* fpsr, fpcr */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RES + 16), 0xabcdef0123456789ull);     /* v0 low */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RES + 528), 0);                        /* end record */
 	KT_EXPECT_EQ(v0_now(), 0xabcdef0123456789ull); /* the handler keeps the FP state */
 }
 
 static void check_restore(struct trapframe *tf, const struct trapframe *orig)
 {
 	uintptr_t f = tf->sp;
-	uwrite64(f + OFF_REGS, 42);
-	uwrite64(f + OFF_RES + 16, 0x5555aaaa5555aaaaull);
+	KT_UWRITE64(f + OFF_REGS, 42);
+	KT_UWRITE64(f + OFF_RES + 16, 0x5555aaaa5555aaaaull);
 	for (unsigned i = 0; i < 31; i++)
 		tf->x[i] = 0xbad;
 	uint64_t mask = 0, ss_size = 0;
@@ -136,7 +124,7 @@ static void check_bad(struct trapframe *tf, const struct sigframe_info *si, uint
 
 	tf->sp = STOP - 256;
 	KT_EXPECT_EQ(arch_signal_frame_setup(tf, si), 0);
-	uwrite64(tf->sp + off, value);
+	KT_UWRITE64(tf->sp + off, value);
 	KT_EXPECT_EQ(arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags), want);
 }
 

@@ -37,18 +37,6 @@
 #define OFF_SIGMASK (OFF_UC + 296)
 #define OFF_INFO 312
 
-static uint64_t uread64(uintptr_t u)
-{
-	uint64_t v = 0;
-	KT_EXPECT_EQ(copy_from_user(&v, u, sizeof(v)), 0);
-	return v;
-}
-
-static void uwrite64(uintptr_t u, uint64_t v)
-{
-	KT_EXPECT_EQ(copy_to_user(u, &v, sizeof(v)), 0);
-}
-
 static uint32_t mxcsr_now(void)
 {
 	uint32_t m;
@@ -100,27 +88,27 @@ static void check_setup(struct trapframe *tf, const struct trapframe *orig, uint
 	KT_EXPECT_EQ(tf->rsi, f + OFF_INFO);
 	KT_EXPECT_EQ(tf->rdx, f + OFF_UC);
 	KT_EXPECT_EQ(tf->rax, 0);
-	KT_EXPECT_EQ(uread64(f), RESTORER);
-	KT_EXPECT_EQ(uread64(f + OFF_RAX), orig->rax);
-	KT_EXPECT_EQ(uread64(f + OFF_MC), orig->r8);
-	KT_EXPECT_EQ(uread64(f + OFF_RSP), orig->rsp);
-	KT_EXPECT_EQ(uread64(f + OFF_RIP), orig->rip);
-	KT_EXPECT_EQ(uread64(f + OFF_EFLAGS), orig->rflags);
-	KT_EXPECT_EQ(uread64(f + OFF_MC + 176), 0xdead); /* cr2 */
-	KT_EXPECT_EQ(uread64(f + OFF_MC + 168), 0x1234); /* oldmask */
-	KT_EXPECT_EQ(uread64(f + OFF_SIGMASK), 0x1234);
-	KT_EXPECT_EQ(uread64(f + OFF_UC + 16), 0x7000);  /* uc_stack.ss_sp */
-	KT_EXPECT_EQ(uread64(f + OFF_UC + 32), 8192);    /* uc_stack.ss_size */
-	KT_EXPECT_EQ(uread64(f + OFF_INFO + 8), 0x0f0e0d0c0b0a0908ull);
-	uint64_t fp = uread64(f + OFF_FPSTATE);
+	KT_EXPECT_EQ(KT_UREAD64(f), RESTORER);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RAX), orig->rax);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_MC), orig->r8);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RSP), orig->rsp);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_RIP), orig->rip);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_EFLAGS), orig->rflags);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_MC + 176), 0xdead); /* cr2 */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_MC + 168), 0x1234); /* oldmask */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_SIGMASK), 0x1234);
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC + 16), 0x7000);  /* uc_stack.ss_sp */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC + 32), 8192);    /* uc_stack.ss_size */
+	KT_EXPECT_EQ(KT_UREAD64(f + OFF_INFO + 8), 0x0f0e0d0c0b0a0908ull);
+	uint64_t fp = KT_UREAD64(f + OFF_FPSTATE);
 	KT_EXPECT(fp % 64 == 0 && fp > f + 440 && fp + x86_fpu_size() <= orig->rsp - 128);
-	KT_EXPECT_EQ(uread64(fp + 160), 0xabcdef0123456789ull); /* xmm0 in the image */
-	KT_EXPECT_EQ(uread64(fp + 24) & 0xffffffff, 0x1fa0);    /* MXCSR in the image */
+	KT_EXPECT_EQ(KT_UREAD64(fp + 160), 0xabcdef0123456789ull); /* xmm0 in the image */
+	KT_EXPECT_EQ(KT_UREAD64(fp + 24) & 0xffffffff, 0x1fa0);    /* MXCSR in the image */
 	if (x86_fpu_uses_xsave()) {
-		KT_EXPECT_EQ(uread64(f + OFF_UC) & 7, 7); /* UC_FP_XSTATE|SIGCONTEXT_SS|STRICT_SS */
-		KT_EXPECT_EQ(uread64(fp + 464) & 0xffffffff, 0x46505853u);
-		KT_EXPECT_EQ(uread64(fp + x86_fpu_size()) & 0xffffffff, 0x46505845u);
-		KT_EXPECT_EQ(uread64(fp + 512) & 3, 3);
+		KT_EXPECT_EQ(KT_UREAD64(f + OFF_UC) & 7, 7); /* UC_FP_XSTATE|SIGCONTEXT_SS|STRICT_SS */
+		KT_EXPECT_EQ(KT_UREAD64(fp + 464) & 0xffffffff, 0x46505853u);
+		KT_EXPECT_EQ(KT_UREAD64(fp + x86_fpu_size()) & 0xffffffff, 0x46505845u);
+		KT_EXPECT_EQ(KT_UREAD64(fp + 512) & 3, 3);
 	}
 	/* The handler starts with the initial FP state. */
 	KT_EXPECT_EQ(mxcsr_now(), 0x1f80);
@@ -131,9 +119,9 @@ static void check_setup(struct trapframe *tf, const struct trapframe *orig, uint
 static void check_restore(struct trapframe *tf, const struct trapframe *orig)
 {
 	uintptr_t f = tf->rsp;
-	uint64_t fp = uread64(f + OFF_FPSTATE);
-	uwrite64(f + OFF_RAX, 42);
-	uwrite64(fp + 160, 0x5555aaaa5555aaaaull);
+	uint64_t fp = KT_UREAD64(f + OFF_FPSTATE);
+	KT_UWRITE64(f + OFF_RAX, 42);
+	KT_UWRITE64(fp + 160, 0x5555aaaa5555aaaaull);
 	tf->rsp = f + 8; /* ret popped pretcode */
 	for (uint64_t *g = &tf->rax; g <= &tf->r15; g++)
 		*g = 0xbad;
@@ -167,11 +155,11 @@ static void check_hostile(struct trapframe *tf, uint8_t *info)
 
 	KT_EXPECT_EQ(arch_signal_frame_setup(tf, &si), 0);
 	uintptr_t f = tf->rsp;
-	uint64_t fp = uread64(f + OFF_FPSTATE);
-	uwrite64(f + OFF_EFLAGS, 0x3000 | 0x4000 | 0x20000 | 0x200 | 0x1); /* IOPL NT VM IF CF */
-	uwrite64(fp + 24, 0xffffffffull << 0 | 0x1f80); /* every MXCSR bit */
+	uint64_t fp = KT_UREAD64(f + OFF_FPSTATE);
+	KT_UWRITE64(f + OFF_EFLAGS, 0x3000 | 0x4000 | 0x20000 | 0x200 | 0x1); /* IOPL NT VM IF CF */
+	KT_UWRITE64(fp + 24, 0xffffffffull << 0 | 0x1f80); /* every MXCSR bit */
 	if (x86_fpu_uses_xsave())
-		uwrite64(fp + 512, ~0ull); /* XSTATE_BV: every component */
+		KT_UWRITE64(fp + 512, ~0ull); /* XSTATE_BV: every component */
 	tf->rsp = f + 8;
 	KT_EXPECT_EQ(arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags), 0);
 	KT_EXPECT_EQ(tf->rflags & (0x3000 | 0x4000 | 0x20000), 0);
@@ -182,10 +170,10 @@ static void check_hostile(struct trapframe *tf, uint8_t *info)
 
 	KT_EXPECT_EQ(arch_signal_frame_setup(tf, &si), 0);
 	f = tf->rsp;
-	uwrite64(f + OFF_RIP, 0xffff800000001000ull);
+	KT_UWRITE64(f + OFF_RIP, 0xffff800000001000ull);
 	tf->rsp = f + 8;
 	KT_EXPECT_EQ(arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags), -EINVAL);
-	uwrite64(f + OFF_RIP, 0x0000800000000000ull); /* non-canonical */
+	KT_UWRITE64(f + OFF_RIP, 0x0000800000000000ull); /* non-canonical */
 	KT_EXPECT_EQ(arch_signal_frame_restore(tf, &mask, &ss_sp, &ss_size, &ss_flags), -EINVAL);
 
 	/* Unmapped stacks, and no restorer. */
@@ -207,7 +195,7 @@ static void check_altstack(struct trapframe *tf, uint8_t *info)
 				   .ss_size = 2 * PAGE_SIZE};
 	tf->rsp = SBASE + 128;
 	KT_EXPECT_EQ(arch_signal_frame_setup(tf, &si), 0);
-	KT_EXPECT_EQ(uread64(tf->rsp + OFF_FPSTATE), (STOP - x86_fpu_size() - 4) & ~63ul);
+	KT_EXPECT_EQ(KT_UREAD64(tf->rsp + OFF_FPSTATE), (STOP - x86_fpu_size() - 4) & ~63ul);
 	si.ss_sp = STOP - 1024;
 	si.ss_size = 1024;
 	tf->rsp = SBASE + 128;
