@@ -48,13 +48,7 @@ int main(void)
 	JT_OKV(good == CYCLES, "1000 cycles, each exiting 0", "%d good", good);
 	JT_OKV(took < 120, "within 120 s", "%.1f s", took);
 	JT_ERRNO(waitpid(-1, NULL, WNOHANG), ECHILD);
-	/* Exited threads' kernel stacks are freed by the kernel's reaper thread a moment later:
-	 * give it up to a second. */
-	long long after = jt_free_bytes();
-	for (int i = 0; i < 100 && before - after > 64 * 4096; i++) {
-		usleep(10000);
-		after = jt_free_bytes();
-	}
+	long long after = jt_free_bytes_settled(before, 64 * 4096);
 	JT_OKV(before - after <= 64 * 4096, "free memory back within 64 pages",
 	       "before %lld after %lld bytes", before, after);
 	jt_behaviour("ROBUST-007", jt_failures_since_mark() == 0,

@@ -88,13 +88,7 @@ int main(void)
 	while (waitpid(-1, &st, 0) > 0)
 		reaped++;
 	JT_OKV(reaped == msg[0], "every bomb child ended and was reaped", "%d reaped", reaped);
-	/* Exited threads' kernel stacks are freed by the kernel's reaper thread a moment later:
-	 * give it up to a second. */
-	long long after = jt_free_bytes();
-	for (int i = 0; i < 100 && before - after > 64 * 4096; i++) {
-		usleep(10000);
-		after = jt_free_bytes();
-	}
+	long long after = jt_free_bytes_settled(before, 64 * 4096);
 	JT_OKV(before - after <= 64 * 4096, "free memory back within 64 pages",
 	       "before %lld after %lld bytes", before, after);
 	jt_behaviour("ROBUST-001", jt_failures_since_mark() == 0,

@@ -347,3 +347,13 @@ long long jt_free_bytes(void)
 	struct sysinfo si;
 	return sysinfo(&si) == 0 ? (long long)si.freeram * si.mem_unit : -1;
 }
+
+long long jt_free_bytes_settled(long long before, long long slack)
+{
+	long long now = jt_free_bytes();
+	for (int i = 0; i < 100 && before - now > slack; i++) {
+		usleep(10000);
+		now = jt_free_bytes();
+	}
+	return now;
+}

@@ -95,5 +95,8 @@ long long jt_now_ms(void);
 long long jt_now_us(void);
 /* sysinfo's free memory in bytes, or -1. */
 long long jt_free_bytes(void);
+/* Free memory once it is back within slack bytes of before, or after a second of waiting:
+ * exited threads' kernel stacks are freed by Janus's reaper thread a moment after wait. */
+long long jt_free_bytes_settled(long long before, long long slack);
 
 #endif
